@@ -1,0 +1,55 @@
+-- Flows (registered per account), their Executions, each Execution's Context, and Steps.
+
+CREATE TABLE flows (
+  id            INTEGER PRIMARY KEY,
+  account_sid   TEXT    NOT NULL,
+  sid           TEXT    NOT NULL,
+  friendly_name TEXT    NOT NULL,
+  status        TEXT    NOT NULL CHECK (status IN ('draft', 'published')),
+  date_created  INTEGER NOT NULL,
+  date_updated  INTEGER NOT NULL,
+  UNIQUE (account_sid, sid)
+);
+
+CREATE TABLE executions (
+  id                      INTEGER PRIMARY KEY,
+  flow_id                 INTEGER NOT NULL REFERENCES flows (id) ON DELETE CASCADE,
+  sid                     TEXT    NOT NULL UNIQUE,
+  contact_sid             TEXT    NOT NULL,
+  contact_channel_address TEXT    NOT NULL, -- To
+  from_address            TEXT    NOT NULL, -- From: the flow's channel address
+  status                  TEXT    NOT NULL CHECK (status IN ('active', 'ended')),
+  flow_revision           INTEGER,
+  initiated_by            TEXT,
+  date_created            INTEGER NOT NULL,
+  date_updated            INTEGER NOT NULL
+);
+
+-- A list page is one range scan of this index, newest first, whatever the table holds.
+CREATE INDEX executions_by_flow_newest ON executions (flow_id, date_created DESC, sid DESC);
+
+-- Studio keeps at most one active execution per flow and To/From pair (v1 returns it, v2 answers 409).
+CREATE UNIQUE INDEX executions_one_active_per_contact
+  ON executions (flow_id, contact_channel_address, from_address) WHERE status = 'active';
+
+CREATE TABLE execution_contexts (
+  execution_id INTEGER PRIMARY KEY REFERENCES executions (id) ON DELETE CASCADE,
+  context      TEXT    NOT NULL
+);
+
+CREATE TABLE steps (
+  id                INTEGER PRIMARY KEY,
+  execution_id      INTEGER NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+  sid               TEXT    NOT NULL UNIQUE,
+  parent_step_sid   TEXT,
+  name              TEXT    NOT NULL,
+  transitioned_from TEXT    NOT NULL,
+  transitioned_to   TEXT    NOT NULL,
+  type              TEXT    NOT NULL,
+  context           TEXT    NOT NULL,
+  date_created      INTEGER NOT NULL,
+  date_updated      INTEGER NOT NULL
+);
+
+-- Steps are listed newest first in the order they were taken.
+CREATE INDEX steps_by_execution ON steps (execution_id, id);

@@ -1,0 +1,179 @@
+// The only reader of process.env and argv: turns them into one frozen Config, or a one-line ConfigError.
+import { parseArgs } from 'node:util'
+import { isSid } from './twilio/sid.js'
+
+export interface AccountCredential {
+  sid: string
+  authToken: string
+}
+
+export interface ApiKeyCredential {
+  sid: string
+  secret: string
+  accountSid: string
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface Config {
+  port: number
+  host: string
+  /** SQLite file path, or ':memory:'. */
+  dbPath: string
+  accounts: readonly AccountCredential[]
+  apiKeys: readonly ApiKeyCredential[]
+  /** True when no account was configured and the documented default account is in use. */
+  usingDefaultAccount: boolean
+  /** Base for absolute URLs in responses; undefined means "from the request's Host". */
+  publicUrl: string | undefined
+  logLevel: LogLevel
+  logPretty: boolean
+}
+
+export class ConfigError extends Error {}
+
+export const DEFAULT_ACCOUNT: AccountCredential = Object.freeze({
+  sid: 'ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  authToken: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
+})
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** Every setting: its environment variable, its flag, its default and what it does. The README table mirrors this. */
+export const SETTINGS = [
+  { env: 'PORT', flag: 'port', default: '4010', help: 'TCP port to listen on' },
+  { env: 'HOST', flag: 'host', default: '127.0.0.1', help: 'interface to bind (0.0.0.0 in a container)' },
+  { env: 'STUDIO_DB', flag: 'db', default: './data/studio.db', help: "SQLite file (its folder is created), or ':memory:'" },
+  { env: 'STUDIO_ACCOUNTS', flag: 'accounts', default: '', help: 'comma-separated ACsid:authToken pairs' },
+  { env: 'STUDIO_API_KEYS', flag: 'api-keys', default: '', help: 'comma-separated SKsid:secret:ACsid triples' },
+  { env: 'STUDIO_PUBLIC_URL', flag: 'public-url', default: '', help: 'base of absolute URLs in responses (default: from the Host header)' },
+  { env: 'LOG_LEVEL', flag: 'log-level', default: 'info', help: LOG_LEVELS.join('|') }
+] as const
+
+type Overrides = Partial<Config>
+
+/** Reads configuration from argv (flags win) and the environment. Throws ConfigError with a one-line reason. */
+export function loadConfig (argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Config & { help: boolean, version: boolean } {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(SETTINGS.map(s => [s.flag, { type: 'string' as const }])),
+        'log-pretty': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' }
+      }
+    })
+  } catch (err) {
+    throw new ConfigError((err as Error).message)
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>
+  const read = (flag: string, name: string): string | undefined => {
+    const fromFlag = values[flag]
+    if (typeof fromFlag === 'string') return fromFlag
+    const fromEnv = env[name]
+    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv
+  }
+  const config = buildConfig({
+    port: read('port', 'PORT'),
+    host: read('host', 'HOST'),
+    db: read('db', 'STUDIO_DB'),
+    accounts: read('accounts', 'STUDIO_ACCOUNTS'),
+    apiKeys: read('api-keys', 'STUDIO_API_KEYS'),
+    publicUrl: read('public-url', 'STUDIO_PUBLIC_URL'),
+    logLevel: read('log-level', 'LOG_LEVEL'),
+    logPretty: values['log-pretty'] === true || env.LOG_PRETTY === 'true' || env.LOG_PRETTY === '1'
+  })
+  return { ...config, help: values.help === true, version: values.version === true }
+}
+
+export interface RawSettings {
+  port?: string | undefined
+  host?: string | undefined
+  db?: string | undefined
+  accounts?: string | undefined
+  apiKeys?: string | undefined
+  publicUrl?: string | undefined
+  logLevel?: string | undefined
+  logPretty?: boolean
+}
+
+/** Validates raw text settings into a Config. */
+export function buildConfig (raw: RawSettings, overrides: Overrides = {}): Config {
+  const port = parsePort(raw.port ?? '4010')
+  const host = raw.host ?? '127.0.0.1'
+  const dbPath = raw.db ?? './data/studio.db'
+  const parsedAccounts = parseAccounts(raw.accounts ?? '')
+  const accounts = parsedAccounts.length > 0 ? parsedAccounts : [DEFAULT_ACCOUNT]
+  const apiKeys = parseApiKeys(raw.apiKeys ?? '')
+  const publicUrl = raw.publicUrl === undefined ? undefined : parsePublicUrl(raw.publicUrl)
+  const logLevel = (raw.logLevel ?? 'info').toLowerCase()
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}"`)
+  }
+  return Object.freeze({
+    port,
+    host,
+    dbPath,
+    accounts: Object.freeze(accounts),
+    apiKeys: Object.freeze(apiKeys),
+    usingDefaultAccount: parsedAccounts.length === 0,
+    publicUrl,
+    logLevel: logLevel as LogLevel,
+    logPretty: raw.logPretty ?? false,
+    ...overrides
+  })
+}
+
+function parsePort (text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new ConfigError(`PORT must be an integer from 0 to 65535; got "${text}"`)
+  return Number(text)
+}
+
+function parseAccounts (text: string): AccountCredential[] {
+  const seen = new Set<string>()
+  return splitList(text).map(entry => {
+    const i = entry.indexOf(':')
+    const sid = i < 0 ? entry : entry.slice(0, i)
+    const authToken = i < 0 ? '' : entry.slice(i + 1)
+    if (!isSid('AC', sid)) throw new ConfigError(`STUDIO_ACCOUNTS: "${sid}" is not an account SID (AC followed by 32 hex digits)`)
+    if (authToken === '') throw new ConfigError(`STUDIO_ACCOUNTS: account ${sid} has no auth token (expected ACsid:authToken)`)
+    if (seen.has(sid)) throw new ConfigError(`STUDIO_ACCOUNTS: account ${sid} is listed twice`)
+    seen.add(sid)
+    return { sid, authToken }
+  })
+}
+
+function parseApiKeys (text: string): ApiKeyCredential[] {
+  const seen = new Set<string>()
+  return splitList(text).map(entry => {
+    const parts = entry.split(':')
+    const [sid = '', secret = '', accountSid = ''] = parts
+    if (parts.length !== 3) throw new ConfigError(`STUDIO_API_KEYS: "${sid}" must be written SKsid:secret:ACsid`)
+    if (!isSid('SK', sid)) throw new ConfigError(`STUDIO_API_KEYS: "${sid}" is not an API key SID (SK followed by 32 hex digits)`)
+    if (secret === '') throw new ConfigError(`STUDIO_API_KEYS: key ${sid} has an empty secret`)
+    if (!isSid('AC', accountSid)) throw new ConfigError(`STUDIO_API_KEYS: key ${sid} names "${accountSid}", which is not an account SID`)
+    if (seen.has(sid)) throw new ConfigError(`STUDIO_API_KEYS: key ${sid} is listed twice`)
+    seen.add(sid)
+    return { sid, secret, accountSid }
+  })
+}
+
+function parsePublicUrl (text: string): string {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new ConfigError(`STUDIO_PUBLIC_URL must be an absolute http(s) URL; got "${text}"`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`STUDIO_PUBLIC_URL must be an http or https URL; got "${text}"`)
+  if (url.search !== '' || url.hash !== '') throw new ConfigError('STUDIO_PUBLIC_URL must not carry a query or fragment')
+  return url.toString().replace(/\/+$/, '')
+}
+
+function splitList (text: string): string[] {
+  return text.split(',').map(s => s.trim()).filter(s => s !== '')
+}

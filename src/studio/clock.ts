@@ -1,0 +1,7 @@
+// The emulator's clock: real time unless a test moves it.
+
+export interface Clock {
+  now: () => number
+}
+
+export const systemClock: Clock = { now: () => Date.now() }

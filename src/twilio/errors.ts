@@ -1,0 +1,93 @@
+// Twilio's error model: one class, one factory per condition, and every message text Twilio uses.
+// Body fields are the ones twilio-node's RestException reads (code, message, more_info, status, details);
+// extra keys would change the exception class the helper libraries raise.
+
+export class TwilioError extends Error {
+  constructor (
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly details?: Record<string, unknown>
+  ) {
+    super(message)
+    this.name = 'TwilioError'
+  }
+
+  toJSON (): TwilioErrorBody {
+    const body: TwilioErrorBody = {
+      code: this.code,
+      message: this.message,
+      more_info: `https://www.twilio.com/docs/errors/${this.code}`,
+      status: this.status
+    }
+    if (this.details !== undefined) body.details = this.details
+    return body
+  }
+}
+
+export interface TwilioErrorBody {
+  code: number
+  message: string
+  more_info: string
+  status: number
+  details?: Record<string, unknown>
+}
+
+/** 20001, verbatim Twilio wording for a required form field that is absent or empty. */
+export function missingParameter (name: string): TwilioError {
+  return new TwilioError(400, 20001, `Missing required parameter ${name} in the post body`)
+}
+
+/** 20001 for a parameter that is present but unusable (bad enum value, bad number, bad date, bad JSON). */
+export function invalidParameter (name: string, why: string): TwilioError {
+  return new TwilioError(400, 20001, `Invalid parameter ${name}: ${why}`)
+}
+
+/** 20003: Twilio answers both a missing and a wrong credential with 401 and code 20003. */
+export function authenticationFailed (credentialsGiven: boolean): TwilioError {
+  return new TwilioError(401, 20003, credentialsGiven ? 'Authenticate' : 'Authentication Error - No credentials provided')
+}
+
+/** 20404 names the path without the version prefix, as Twilio does: "/Flows/FW…/Executions/FN…". */
+export function resourceNotFound (path: string): TwilioError {
+  return new TwilioError(404, 20404, `The requested resource ${path} was not found`)
+}
+
+export function methodNotAllowed (method: string): TwilioError {
+  return new TwilioError(405, 20004, `Method not allowed: ${method}`)
+}
+
+export function executionAlreadyEnded (sid: string): TwilioError {
+  return new TwilioError(409, 20409, `Execution ${sid} has already ended`)
+}
+
+export function executionCannotBeReactivated (sid: string): TwilioError {
+  return new TwilioError(409, 20409, `Execution ${sid} has ended and cannot be set back to active`)
+}
+
+/** v2's documented conflict body when the contact already has an active execution in the flow. */
+export function executionAlreadyActive (sid: string): TwilioError {
+  return new TwilioError(409, 20409,
+    `Execution ${sid} is already active for this contact. End the active Execution before creating a new one`,
+    { conflicting_execution_sid: sid })
+}
+
+export function tooManyRequests (): TwilioError {
+  return new TwilioError(429, 20429, 'Too Many Requests')
+}
+
+export function payloadTooLarge (limitBytes: number): TwilioError {
+  return new TwilioError(413, 20001, `Request body is larger than the ${limitBytes} bytes allowed`)
+}
+
+export function unsupportedMediaType (contentType: string): TwilioError {
+  return new TwilioError(415, 20001, `Unsupported Content-Type ${contentType}`)
+}
+
+export function malformedRequest (why: string): TwilioError {
+  return new TwilioError(400, 20001, `Malformed request: ${why}`)
+}
+
+export function internalError (): TwilioError {
+  return new TwilioError(500, 20500, 'An internal server error has occurred')
+}

@@ -1,0 +1,37 @@
+// Twilio SIDs: a two-letter prefix and 32 hex digits. Generation, validation and the stable contact SID.
+import { createHash } from 'node:crypto'
+import { customAlphabet } from 'nanoid'
+
+export type SidPrefix = 'AC' | 'SK' | 'FW' | 'FN' | 'FT' | 'FC' | 'RQ' | 'SM' | 'US' | 'EV' | 'MM'
+
+const hex32 = customAlphabet('0123456789abcdef', 32)
+
+/** A new SID: prefix + 32 lowercase hex digits, e.g. FN0f3c… (the form of every example in twilio-oai). */
+export function newSid (prefix: SidPrefix): string {
+  return prefix + hex32()
+}
+
+/** The spec's pattern for a SID with this prefix, e.g. ^FW[0-9a-fA-F]{32}$. */
+export function sidPattern (prefix: SidPrefix): string {
+  return `^${prefix}[0-9a-fA-F]{32}$`
+}
+
+const patterns = new Map<string, RegExp>()
+
+export function isSid (prefix: SidPrefix, value: unknown): value is string {
+  if (typeof value !== 'string' || value.length !== 34) return false
+  let re = patterns.get(prefix)
+  if (re === undefined) {
+    re = new RegExp(sidPattern(prefix))
+    patterns.set(prefix, re)
+  }
+  return re.test(value)
+}
+
+/**
+ * Studio gives each contact one FC SID per account, the same for every execution to that address.
+ * Derived rather than stored: a hash of account and address is stable across restarts and costs no write.
+ */
+export function contactSid (accountSid: string, address: string): string {
+  return 'FC' + createHash('sha256').update(accountSid).update('\0').update(address).digest('hex').slice(0, 32)
+}
