@@ -25,8 +25,9 @@ CREATE TABLE executions (
   date_updated            INTEGER NOT NULL
 );
 
--- A list page is one range scan of this index, newest first, whatever the table holds.
-CREATE INDEX executions_by_flow_newest ON executions (flow_id, date_created DESC, sid DESC);
+-- A list page is one range scan of this index, read backwards (newest first), whatever the table holds.
+-- The rowid every index ends with breaks ties between executions created in the same millisecond.
+CREATE INDEX executions_by_flow_date ON executions (flow_id, date_created);
 
 -- Studio keeps at most one active execution per flow and To/From pair (v1 returns it, v2 answers 409).
 CREATE UNIQUE INDEX executions_one_active_per_contact

@@ -68,7 +68,7 @@ export function loadConfig (argv: readonly string[] = process.argv.slice(2), env
       }
     })
   } catch (err) {
-    throw new ConfigError((err as Error).message)
+    throw new ConfigError(((err as Error).message.split('\n')[0] ?? '').trim())
   }
   const values = parsed.values as Record<string, string | boolean | undefined>
   const read = (flag: string, name: string): string | undefined => {

@@ -21,6 +21,8 @@ export interface FlowRecord {
 }
 
 export interface ExecutionRecord {
+  /** Storage order: breaks ties between executions created in the same millisecond. */
+  id: number
   accountSid: string
   flowSid: string
   sid: string

@@ -45,7 +45,7 @@ const FAR_PAST = -Number.MAX_SAFE_INTEGER
 const FLOW_COLUMNS = `f.id, f.account_sid AS accountSid, f.sid, f.friendly_name AS friendlyName, f.status,
   f.date_created AS dateCreated, f.date_updated AS dateUpdated`
 
-const EXECUTION_COLUMNS = `f.account_sid AS accountSid, f.sid AS flowSid, e.sid, e.contact_sid AS contactSid,
+const EXECUTION_COLUMNS = `e.id, f.account_sid AS accountSid, f.sid AS flowSid, e.sid, e.contact_sid AS contactSid,
   e.contact_channel_address AS contactChannelAddress, e.from_address AS fromAddress, e.status,
   e.flow_revision AS flowRevision, e.initiated_by AS initiatedBy,
   e.date_created AS dateCreated, e.date_updated AS dateUpdated`
@@ -82,15 +82,15 @@ export function createStore (db: DB) {
     listExecutionsAfter: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM flows f JOIN executions e ON e.flow_id = f.id
       WHERE f.account_sid = @accountSid AND f.sid = @flowSid
         AND e.date_created >= @from AND e.date_created <= @edgeDate
-        AND (e.date_created < @edgeDate OR e.sid < @edgeSid)
+        AND (e.date_created < @edgeDate OR e.id < @edgeId)
         AND (@status IS NULL OR e.status = @status)
-      ORDER BY e.date_created DESC, e.sid DESC LIMIT @limit`),
+      ORDER BY e.date_created DESC, e.id DESC LIMIT @limit`),
     listExecutionsBefore: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM flows f JOIN executions e ON e.flow_id = f.id
       WHERE f.account_sid = @accountSid AND f.sid = @flowSid
         AND e.date_created >= @edgeDate AND e.date_created < @to
-        AND (e.date_created > @edgeDate OR e.sid > @edgeSid)
+        AND (e.date_created > @edgeDate OR e.id > @edgeId)
         AND (@status IS NULL OR e.status = @status)
-      ORDER BY e.date_created ASC, e.sid ASC LIMIT @limit`),
+      ORDER BY e.date_created ASC, e.id ASC LIMIT @limit`),
 
     getStep: db.prepare(`SELECT ${STEP_COLUMNS} FROM steps s JOIN executions e ON e.id = s.execution_id JOIN flows f ON f.id = e.flow_id
       WHERE s.sid = @stepSid AND e.sid = @sid AND f.sid = @flowSid AND f.account_sid = @accountSid`),
@@ -136,6 +136,7 @@ export function createStore (db: DB) {
     return {
       outcome: 'created',
       execution: {
+        id: Number(lastInsertRowid),
         accountSid,
         flowSid: flow.sid,
         sid: input.sid,
@@ -170,16 +171,16 @@ export function createStore (db: DB) {
     // The page edge is whichever binds first, the token's row or the date window, so that the index range
     // starts exactly there: a deep page costs the same as the first.
     let edgeDate: number
-    let edgeSid: string
+    let edgeId: number
     if (before) {
-      const [keyDate, keySid] = q.token?.key as [number, string]
-      ;[edgeDate, edgeSid] = keyDate >= from ? [keyDate, keySid] : [from, '']
+      const [keyDate, keyId] = q.token?.key as [number, number]
+      ;[edgeDate, edgeId] = keyDate >= from ? [keyDate, keyId] : [from, 0]
     } else {
-      const [keyDate, keySid] = (q.token?.key ?? [FAR_FUTURE, '~']) as [number, string]
-      ;[edgeDate, edgeSid] = keyDate <= to - 1 ? [keyDate, keySid] : [to - 1, '~']
+      const [keyDate, keyId] = (q.token?.key ?? [FAR_FUTURE, FAR_FUTURE]) as [number, number]
+      ;[edgeDate, edgeId] = keyDate <= to - 1 ? [keyDate, keyId] : [to - 1, FAR_FUTURE]
     }
     const rows = (before ? s.listExecutionsBefore : s.listExecutionsAfter).all({
-      accountSid, flowSid, from, to, edgeDate, edgeSid, status: q.status ?? null, limit: q.pageSize + 1
+      accountSid, flowSid, from, to, edgeDate, edgeId, status: q.status ?? null, limit: q.pageSize + 1
     }) as ExecutionRecord[]
     return toPage(rows, q.pageSize, before)
   }

@@ -34,7 +34,8 @@ export function credentialValidator (config: Pick<Config, 'accounts' | 'apiKeys'
     const credential = credentials.get(username)
     // Digests have equal length, so timingSafeEqual never throws and leaks neither length nor content.
     const matches = timingSafeEqual(digest(password), credential?.secretDigest ?? NO_SUCH_USER)
-    if (credential === undefined || !matches) throw authenticationFailed(true)
+    if (credential === undefined) throw authenticationFailed('unknown-username')
+    if (!matches) throw authenticationFailed('wrong-secret')
     request.caller = credential.caller
   }
 }

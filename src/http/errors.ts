@@ -18,7 +18,7 @@ export function toTwilioError (err: FastifyError, request: FastifyRequest): Twil
   if (err.validation !== undefined) return fromValidation(err, request)
   switch (err.code) {
     case 'FST_BASIC_AUTH_MISSING_OR_BAD_AUTHORIZATION_HEADER':
-      return authenticationFailed(request.headers.authorization !== undefined)
+      return authenticationFailed(request.headers.authorization === undefined ? 'no-credentials' : 'unknown-username')
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return payloadTooLarge(request.routeOptions.bodyLimit ?? 1048576)
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -26,7 +26,7 @@ export function toTwilioError (err: FastifyError, request: FastifyRequest): Twil
   }
   const status = err.statusCode ?? 500
   if (status >= 400 && status < 500) {
-    if (status === 401) return authenticationFailed(true)
+    if (status === 401) return authenticationFailed('wrong-secret')
     const e = malformedRequest(err.message)
     return status === 400 ? e : new TwilioError(status, e.code, e.message)
   }

@@ -10,6 +10,6 @@ export function refuseOtherMethods (app: FastifyInstance, url: string, served: H
   app.route({
     method: others,
     url,
-    handler: async (request) => { throw methodNotAllowed(request.method) }
+    handler: async (request) => { throw methodNotAllowed(request.url.split('?', 1)[0] ?? request.url, request.method) }
   })
 }

@@ -53,7 +53,7 @@ export async function executionRoutes (app: FastifyInstance, opts: ExecutionRout
   }, async function createExecution (request, reply) {
     const { To, From, Parameters } = request.body
     const { execution, created } = executions.start(request.caller, request.params.FlowSid,
-      { to: To, from: From, parameters: Parameters }, rules.activeContact)
+      { to: To, from: From, parameters: Parameters, initiatedBy: request.id }, rules.activeContact)
     // v1 answers 200 for both a new execution and the contact's active one; v2 answers 201 (it never returns an old one).
     return await reply.code(created ? rules.createStatus : 200).send(toExecutionResource(execution, base(request), version))
   })
@@ -62,7 +62,7 @@ export async function executionRoutes (app: FastifyInstance, opts: ExecutionRout
     schema: { params: flowParams, response: { 200: listResponse('executions', rules.schema) } }
   }, async function listExecution (request) {
     const q = request.query
-    const page = parsePageRequest(q, ['number', 'string'])
+    const page = parsePageRequest(q, ['number', 'number'])
     const filters: Array<[string, string]> = []
     const createdFrom = dateFilter('DateCreatedFrom', q.DateCreatedFrom, filters)
     const createdTo = dateFilter('DateCreatedTo', q.DateCreatedTo, filters)
@@ -84,7 +84,7 @@ export async function executionRoutes (app: FastifyInstance, opts: ExecutionRout
         filters,
         request: page,
         result,
-        keyOf: (e: ExecutionRecord) => [e.dateCreated, e.sid],
+        keyOf: (e: ExecutionRecord) => [e.dateCreated, e.id],
         key: 'executions'
       })
     }

@@ -1,7 +1,8 @@
 // Starting and ending executions: the Studio rules around the store (Parameters, Context, the active-contact rule).
 import type { Store } from '../db/store.js'
 import {
-  executionAlreadyActive, executionAlreadyEnded, executionCannotBeReactivated, invalidParameter, resourceNotFound
+  executionAlreadyActive, executionAlreadyEnded, executionCannotBeReactivated, invalidParameter,
+  malformedContactParameters, resourceNotFound
 } from '../twilio/errors.js'
 import { contactSid, newSid } from '../twilio/sid.js'
 import type { Caller, ExecutionRecord, ExecutionStatus, JsonObject } from '../types.js'
@@ -12,7 +13,12 @@ export interface StartRequest {
   from: string
   /** The Parameters form field as sent: a JSON object in a string, or absent. */
   parameters: string | undefined
+  /** The SID of what started it: for a REST create, the request's RQ SID (v2's `initiated_by`). */
+  initiatedBy: string
 }
+
+/** Studio error 81023: To and From together may not exceed 300 bytes. */
+const MAX_CONTACT_BYTES = 300
 
 /** What to do when the contact already has an active execution in the flow: v1 returns it, v2 refuses. */
 export type ActiveContactRule = 'return-active' | 'conflict'
@@ -61,6 +67,7 @@ export function createExecutionService (deps: { store: Store, clock: Clock }) {
 
   /** Starts an execution; `created` is false when v1's rule handed back the contact's active one. */
   function start (caller: Caller, flowSid: string, req: StartRequest, rule: ActiveContactRule): { execution: ExecutionRecord, created: boolean } {
+    if (Buffer.byteLength(req.to) + Buffer.byteLength(req.from) > MAX_CONTACT_BYTES) throw malformedContactParameters()
     const parameters = parseParameters(req.parameters)
     const now = clock.now()
     const flow = store.ensureFlow(caller.accountSid, flowSid, now)
@@ -71,7 +78,7 @@ export function createExecutionService (deps: { store: Store, clock: Clock }) {
       to: req.to,
       from: req.from,
       flowRevision: null,
-      initiatedBy: caller.principalSid,
+      initiatedBy: req.initiatedBy,
       context: initialContext(flowSid, sid, req, parameters),
       now
     })

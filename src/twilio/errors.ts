@@ -43,9 +43,19 @@ export function invalidParameter (name: string, why: string): TwilioError {
   return new TwilioError(400, 20001, `Invalid parameter ${name}: ${why}`)
 }
 
-/** 20003: Twilio answers both a missing and a wrong credential with 401 and code 20003. */
-export function authenticationFailed (credentialsGiven: boolean): TwilioError {
-  return new TwilioError(401, 20003, credentialsGiven ? 'Authenticate' : 'Authentication Error - No credentials provided')
+export type AuthenticationProblem = 'no-credentials' | 'unknown-username' | 'wrong-secret'
+
+/**
+ * 20003, with the three messages captured from Twilio: no Authorization header, an unknown account or key SID,
+ * and a wrong token or secret (docs/fidelity.md, "Authentication").
+ */
+export function authenticationFailed (problem: AuthenticationProblem): TwilioError {
+  const message = {
+    'no-credentials': 'Authentication Error - No credentials provided',
+    'unknown-username': 'Authentication Error - invalid username',
+    'wrong-secret': 'Authenticate'
+  }[problem]
+  return new TwilioError(401, 20003, message)
 }
 
 /** 20404 names the path without the version prefix, as Twilio does: "/Flows/FW…/Executions/FN…". */
@@ -53,8 +63,19 @@ export function resourceNotFound (path: string): TwilioError {
   return new TwilioError(404, 20404, `The requested resource ${path} was not found`)
 }
 
-export function methodNotAllowed (method: string): TwilioError {
-  return new TwilioError(405, 20004, `Method not allowed: ${method}`)
+/** 20004 names the full request path, version included, as captured from Twilio. */
+export function methodNotAllowed (path: string, method: string): TwilioError {
+  return new TwilioError(405, 20004, `The requested resource ${path} does not support the attempted HTTP method ${method}`)
+}
+
+/** Twilio's answer to Page>0 without the PageToken its own next_page_url would carry. */
+export function pageTokenRequired (): TwilioError {
+  return new TwilioError(400, 20001, 'PageToken is required for paging.')
+}
+
+/** Studio error 81023: "the To and From parameters may not collectively exceed 300 bytes". */
+export function malformedContactParameters (): TwilioError {
+  return new TwilioError(400, 81023, 'Creating an Execution via REST API failed due to malformed contact parameters: To and From may not exceed 300 bytes together')
 }
 
 export function executionAlreadyEnded (sid: string): TwilioError {
@@ -77,7 +98,7 @@ export function tooManyRequests (): TwilioError {
 }
 
 export function payloadTooLarge (limitBytes: number): TwilioError {
-  return new TwilioError(413, 20001, `Request body is larger than the ${limitBytes} bytes allowed`)
+  return new TwilioError(413, 20413, `Request Entity Too Large: the body is over the ${limitBytes} bytes allowed`)
 }
 
 export function unsupportedMediaType (contentType: string): TwilioError {

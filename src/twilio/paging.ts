@@ -1,5 +1,5 @@
 // Twilio's list paging: PageSize/Page/PageToken parsing, opaque keyset tokens, and the `meta` block.
-import { invalidParameter } from './errors.js'
+import { invalidParameter, pageTokenRequired } from './errors.js'
 
 export const DEFAULT_PAGE_SIZE = 50
 /** The spec's maximum. twilio-node sends PageSize=<limit> for list({ limit: 5000 }), so larger values are served as 1000. */
@@ -27,11 +27,12 @@ export interface PagingQuery {
 
 /** Reads PageSize, Page and PageToken. `keyShape` says what a token for this list must hold. */
 export function parsePageRequest (query: PagingQuery, keyShape: KeyShape): PageRequest {
-  return {
-    pageSize: parsePageSize(query.PageSize),
-    page: parsePage(query.Page),
-    token: query.PageToken === undefined || query.PageToken === '' ? undefined : decodePageToken(query.PageToken, keyShape)
-  }
+  const pageSize = parsePageSize(query.PageSize)
+  const page = parsePage(query.Page)
+  const token = query.PageToken === undefined || query.PageToken === '' ? undefined : decodePageToken(query.PageToken, keyShape)
+  // Page is the client's own count; only the token says where a page starts, so Page>0 alone is refused as Twilio does.
+  if (page > 0 && token === undefined) throw pageTokenRequired()
+  return { pageSize, page, token }
 }
 
 function parsePageSize (value: unknown): number {
@@ -60,7 +61,7 @@ export function encodePageToken (token: PageToken): string {
 }
 
 function decodePageToken (value: unknown, keyShape: KeyShape): PageToken {
-  const bad = invalidParameter('PageToken', 'is not a page token this list issued')
+  const bad = invalidParameter('PageToken', 'is not a page token this list issued (use the URLs in meta)')
   if (typeof value !== 'string' || value.length > 512) throw bad
   const prefix = value.slice(0, 2)
   if (prefix !== 'PA' && prefix !== 'PB') throw bad

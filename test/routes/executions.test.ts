@@ -115,6 +115,13 @@ test('a JSON body is not read: Twilio takes form fields only', async (t) => {
   assertTwilioError({ status: res.statusCode, body: res.json(), headers: res.headers }, 400, 20001, 'Missing required parameter To in the post body')
 })
 
+test('To and From over 300 bytes together are refused with Studio error 81023', async (t) => {
+  const app = await buildTestApp(t)
+  const res = await createExecution(app, { To: '+1' + '5'.repeat(150), From: '+1' + '6'.repeat(148) })
+  assertTwilioError(res, 400, 81023, /malformed contact parameters/)
+  assert.equal((await createExecution(app, { To: '+1' + '5'.repeat(148), From: '+1' + '6'.repeat(148) })).status, 200)
+})
+
 test('a repeated form field keeps its first value', async (t) => {
   const app = await buildTestApp(t)
   const res = await call(app, 'POST', EXECUTIONS, { To: ['+15550000001', '+15550000002'], From: '+15550000003' })

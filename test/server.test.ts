@@ -1,0 +1,98 @@
+// The process entry as users start it: configuration errors, startup, signals.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const AUTH = 'Basic ' + Buffer.from('ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa').toString('base64')
+
+function start (args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => { stdout += String(d) })
+  child.stderr.on('data', (d) => { stderr += String(d) })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const listeningOn = async (): Promise<string> => {
+    for (let i = 0; i < 200; i++) {
+      const m = /"url":"(http:\/\/[^"]+)"/.exec(stdout)
+      if (m?.[1] !== undefined) return m[1]
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    throw new Error(`server did not start: ${stdout}\n${stderr}`)
+  }
+  return { child, exited, listeningOn, output: () => ({ stdout, stderr }) }
+}
+
+test('invalid configuration stops the process with one line and a non-zero exit', async () => {
+  for (const [args, env, pattern] of [
+    [['--port', 'http'], {}, /PORT/],
+    [[], { STUDIO_ACCOUNTS: 'ACxyz:token' }, /not an account SID/],
+    [[], { STUDIO_API_KEYS: 'SK1:secret:AC1' }, /STUDIO_API_KEYS/]
+  ] as const) {
+    const p = start([...args], { ...env })
+    const code = await p.exited
+    assert.notEqual(code, 0)
+    const { stderr } = p.output()
+    assert.match(stderr, pattern)
+    assert.equal(stderr.trim().split('\n').length, 1, stderr)
+  }
+})
+
+test('--help and --version answer without starting a server', async () => {
+  const help = start(['--help'])
+  assert.equal(await help.exited, 0)
+  assert.match(help.output().stdout, /STUDIO_ACCOUNTS/)
+  const version = start(['--version'])
+  assert.equal(await version.exited, 0)
+  assert.match(version.output().stdout.trim(), /^\d+\.\d+\.\d+$/)
+})
+
+test('the server starts on a file database, prints the default account, serves, and exits 0 on SIGTERM', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'studio-server-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const db = join(dir, 'data', 'studio.db')
+  const p = start(['--port', '0', '--db', db])
+  const url = await p.listeningOn()
+  assert.match(p.output().stdout, /ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/)
+  const res = await fetch(`${url}/v1/Flows/FW0123456789abcdef0123456789abcdef/Executions`, {
+    method: 'POST',
+    headers: { authorization: AUTH, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'To=%2B15551234567&From=%2B15557654321'
+  })
+  assert.equal(res.status, 200)
+  const body = await res.json() as { url: string }
+  assert.ok(body.url.startsWith(url), 'URLs point back at the server that was called')
+  p.child.kill('SIGTERM')
+  assert.equal(await p.exited, 0)
+  assert.ok(existsSync(db))
+  assert.ok(!existsSync(`${db}-wal`), 'the database was closed cleanly (WAL checkpointed and removed)')
+})
+
+test('SIGINT also shuts down cleanly, and :memory: needs no file', async () => {
+  const p = start(['--port', '0', '--db', ':memory:'])
+  await p.listeningOn()
+  p.child.kill('SIGINT')
+  assert.equal(await p.exited, 0)
+})
+
+test('a database written by a newer emulator is refused at startup', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'studio-server-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const db = join(dir, 'studio.db')
+  const { default: Database } = await import('better-sqlite3')
+  const raw = new Database(db)
+  raw.exec("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL); INSERT INTO schema_version VALUES (9999, 'future', 'x')")
+  raw.close()
+  const p = start(['--port', '0', '--db', db])
+  assert.equal(await p.exited, 1)
+  assert.match(p.output().stderr, /9999/)
+})

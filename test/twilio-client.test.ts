@@ -1,0 +1,90 @@
+// The official twilio npm package, pointed at the emulator over a real socket, as users run it.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import twilio from 'twilio'
+import { ACCOUNT_A, FLOW, KEY_A, buildTestApp, form, authHeader } from './helper.js'
+
+async function listening (t: Parameters<typeof buildTestApp>[0]) {
+  const app = await buildTestApp(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  return { app, baseUrl: `http://127.0.0.1:${port}` }
+}
+
+function clientFor (baseUrl: string, username = ACCOUNT_A.sid, password = ACCOUNT_A.authToken, accountSid?: string) {
+  const client = twilio(username, password, accountSid === undefined ? {} : { accountSid })
+  client.studio.baseUrl = baseUrl
+  return client
+}
+
+test('twilio-node creates, fetches, lists, updates and removes executions', async (t) => {
+  const { baseUrl } = await listening(t)
+  const client = clientFor(baseUrl)
+  const flow = client.studio.v1.flows(FLOW)
+
+  const created = await flow.executions.create({ to: '+15551234567', from: '+15557654321', parameters: { name: 'Zeke', n: 3 } })
+  assert.match(created.sid, /^FN[0-9a-f]{32}$/)
+  assert.equal(created.accountSid, ACCOUNT_A.sid)
+  assert.equal(created.status, 'active')
+  assert.ok(created.dateCreated instanceof Date && !Number.isNaN(created.dateCreated.getTime()))
+
+  const fetched = await flow.executions(created.sid).fetch()
+  assert.equal(fetched.contactChannelAddress, '+15551234567')
+  const context = await flow.executions(created.sid).executionContext().fetch()
+  assert.deepEqual((context.context as any).flow.data, { name: 'Zeke', n: 3 })
+  const steps = await flow.executions(created.sid).steps.list()
+  assert.deepEqual(steps, [])
+
+  const listed = await flow.executions.list()
+  assert.deepEqual(listed.map(e => e.sid), [created.sid])
+
+  const ended = await flow.executions(created.sid).update({ status: 'ended' })
+  assert.equal(ended.status, 'ended')
+  await assert.rejects(flow.executions(created.sid).update({ status: 'ended' }), (err: any) => err.status === 409 && err.code === 20409)
+
+  assert.equal(await flow.executions(created.sid).remove(), true)
+  await assert.rejects(flow.executions(created.sid).fetch(), (err: any) =>
+    err.constructor.name === 'RestException' && err.status === 404 && err.code === 20404 &&
+    err.moreInfo === 'https://www.twilio.com/docs/errors/20404')
+})
+
+test('twilio-node with an API key acts for the key\'s account; bad credentials raise 20003', async (t) => {
+  const { baseUrl } = await listening(t)
+  const viaKey = clientFor(baseUrl, KEY_A.sid, KEY_A.secret, ACCOUNT_A.sid)
+  const created = await viaKey.studio.v1.flows(FLOW).executions.create({ to: '+1555', from: '+1666' })
+  assert.equal(created.accountSid, ACCOUNT_A.sid)
+  const wrong = clientFor(baseUrl, ACCOUNT_A.sid, 'wrong-token')
+  await assert.rejects(wrong.studio.v1.flows(FLOW).executions.list(), (err: any) => err.status === 401 && err.code === 20003)
+})
+
+test('twilio-node auto-pages through 2,500 executions with page sizes 1000 and 50, each seen once', async (t) => {
+  const { app, baseUrl } = await listening(t)
+  const expected = new Set<string>()
+  for (let i = 0; i < 2500; i++) {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/v1/Flows/${FLOW}/Executions`,
+      headers: { authorization: authHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form({ To: `+1555${String(i).padStart(7, '0')}`, From: '+15550000000' })
+    })
+    expected.add(res.json().sid)
+  }
+  assert.equal(expected.size, 2500)
+  const executions = clientFor(baseUrl).studio.v1.flows(FLOW).executions
+
+  for (const pageSize of [1000, 50]) {
+    const seen: string[] = []
+    await executions.each({ pageSize }, (e) => { seen.push(e.sid) })
+    assert.equal(seen.length, 2500, `pageSize ${pageSize}`)
+    assert.equal(new Set(seen).size, 2500, `pageSize ${pageSize}: no duplicates`)
+    assert.deepEqual(new Set(seen), expected)
+  }
+  // list({ limit }) sends PageSize=limit: 5000 is served as pages of 1000, never refused.
+  const all = await executions.list({ limit: 5000 })
+  assert.equal(all.length, 2500)
+  const first = await executions.page({ pageSize: 50 })
+  assert.equal(first.instances.length, 50)
+  const second = await first.nextPage()
+  assert.equal(second?.instances.length, 50)
+  assert.notEqual(second?.instances[0]?.sid, first.instances[0]?.sid)
+})
