@@ -10,6 +10,7 @@ import { errorHandler, notFoundHandler } from './http/errors.js'
 import { twilioApi } from './http/twilio-api.js'
 import { executionStepRoutes } from './routes/execution-steps.js'
 import { executionRoutes } from './routes/executions.js'
+import { healthRoutes } from './routes/health.js'
 import { systemClock, type Clock } from './studio/clock.js'
 import { createExecutionService } from './studio/executions.js'
 import { newSid } from './twilio/sid.js'
@@ -77,6 +78,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     authenticate: { realm: 'Twilio API' },
     utf8: false
   })
+
+  await app.register(healthRoutes, { store })
 
   const routeOptions = { config, store, executions }
   await app.register(twilioApi, {

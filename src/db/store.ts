@@ -1,6 +1,7 @@
 // The data layer: every SQL statement the emulator runs, prepared once. accountSid comes first in every
 // method and reaches every WHERE clause, so one account can never read or change another's rows.
 import type { DB } from './open.js'
+import { readMigrations, schemaVersion } from './migrate.js'
 import type { ExecutionRecord, ExecutionStatus, FlowRecord, JsonObject, StepRecord } from '../types.js'
 import type { PageResult, PageToken } from '../twilio/paging.js'
 
@@ -218,7 +219,28 @@ export function createStore (db: DB) {
     return { step, context: JSON.parse(context) as JsonObject }
   }
 
+  const newestMigration = readMigrations().at(-1)?.version ?? 0
+
+  /** Readiness: the database answers, accepts a write (rolled back), and has every migration applied. */
+  function readiness (): { ready: boolean, schema_version: number | null, expected_schema_version: number, reason?: string } {
+    let version: number | null = null
+    try {
+      version = schemaVersion(db)
+      db.exec('SAVEPOINT readiness_probe')
+      try {
+        db.prepare('UPDATE schema_version SET name = name WHERE version = (SELECT max(version) FROM schema_version)').run()
+      } finally {
+        db.exec('ROLLBACK TO readiness_probe; RELEASE readiness_probe')
+      }
+    } catch (err) {
+      return { ready: false, schema_version: version, expected_schema_version: newestMigration, reason: (err as Error).message }
+    }
+    if (version !== newestMigration) return { ready: false, schema_version: version, expected_schema_version: newestMigration, reason: 'migrations are not applied' }
+    return { ready: true, schema_version: version, expected_schema_version: newestMigration }
+  }
+
   return {
+    readiness,
     findFlow,
     ensureFlow,
     createExecution,
