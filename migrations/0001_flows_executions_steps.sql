@@ -1,15 +1,35 @@
--- Flows (registered per account), their Executions, each Execution's Context, and Steps.
+-- Flows and their revisions (per account), Executions with their Context, and Steps.
 
+-- A flow as the account sees it; the definition and status live in its revisions, `revision` names the latest.
+-- AUTOINCREMENT: a deleted flow's id is never reused, so caches keyed by (flow id, revision) stay true.
 CREATE TABLE flows (
-  id            INTEGER PRIMARY KEY,
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
   account_sid   TEXT    NOT NULL,
   sid           TEXT    NOT NULL,
-  friendly_name TEXT    NOT NULL,
-  status        TEXT    NOT NULL CHECK (status IN ('draft', 'published')),
+  revision      INTEGER NOT NULL,
+  -- 'api': created with the v2 Flows API; 'file': loaded from STUDIO_FLOWS_DIR;
+  -- 'auto': registered on first use of an unknown FlowSid (its real definition is unknown).
+  origin        TEXT    NOT NULL CHECK (origin IN ('api', 'file', 'auto')),
+  test_users    TEXT    NOT NULL DEFAULT '[]',
   date_created  INTEGER NOT NULL,
-  date_updated  INTEGER NOT NULL,
+  date_updated  INTEGER,
   UNIQUE (account_sid, sid)
 );
+
+CREATE TABLE flow_revisions (
+  flow_id        INTEGER NOT NULL REFERENCES flows (id) ON DELETE CASCADE,
+  revision       INTEGER NOT NULL,
+  friendly_name  TEXT    NOT NULL,
+  status         TEXT    NOT NULL CHECK (status IN ('draft', 'published')),
+  definition     TEXT    NOT NULL,
+  commit_message TEXT,
+  valid          INTEGER NOT NULL,
+  errors         TEXT    NOT NULL,
+  warnings       TEXT    NOT NULL,
+  date_created   INTEGER NOT NULL,
+  date_updated   INTEGER,
+  PRIMARY KEY (flow_id, revision)
+) WITHOUT ROWID;
 
 CREATE TABLE executions (
   id                      INTEGER PRIMARY KEY,
@@ -19,7 +39,7 @@ CREATE TABLE executions (
   contact_channel_address TEXT    NOT NULL, -- To
   from_address            TEXT    NOT NULL, -- From: the flow's channel address
   status                  TEXT    NOT NULL CHECK (status IN ('active', 'ended')),
-  flow_revision           INTEGER,
+  flow_revision           INTEGER NOT NULL,
   initiated_by            TEXT,
   date_created            INTEGER NOT NULL,
   date_updated            INTEGER NOT NULL
@@ -49,7 +69,7 @@ CREATE TABLE steps (
   type              TEXT    NOT NULL,
   context           TEXT    NOT NULL,
   date_created      INTEGER NOT NULL,
-  date_updated      INTEGER NOT NULL
+  date_updated      INTEGER
 );
 
 -- Steps are listed newest first in the order they were taken.

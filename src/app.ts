@@ -8,11 +8,14 @@ import { createStore } from './db/store.js'
 import { credentialValidator } from './http/auth.js'
 import { errorHandler, notFoundHandler } from './http/errors.js'
 import { twilioApi } from './http/twilio-api.js'
+import { V1_ENGAGEMENTS, V1_EXECUTIONS, V2_EXECUTIONS } from './resources/surface.js'
 import { executionStepRoutes } from './routes/execution-steps.js'
 import { executionRoutes } from './routes/executions.js'
+import { flowRoutes } from './routes/flows.js'
 import { healthRoutes } from './routes/health.js'
 import { systemClock, type Clock } from './studio/clock.js'
 import { createExecutionService } from './studio/executions.js'
+import { createFlowService } from './studio/flows.js'
 import { newSid } from './twilio/sid.js'
 
 export interface AppOptions {
@@ -38,7 +41,17 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     }
   }
   const store = createStore(db)
-  const executions = createExecutionService({ store, clock })
+  const flows = createFlowService({ store, clock, mode: config.flowsMode })
+  const executions = createExecutionService({ store, clock, flows })
+  if (config.flowsDir !== undefined) {
+    const accountSids = [...new Set([...config.accounts.map(a => a.sid), ...config.apiKeys.map(k => k.accountSid)])]
+    try {
+      flows.loadDirectory(config.flowsDir, accountSids)
+    } catch (err) {
+      if (ownsDb) db.close()
+      throw err
+    }
+  }
 
   const app = Fastify({
     logger: {
@@ -81,11 +94,24 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { store })
 
-  const routeOptions = { config, store, executions }
+  const deps = { config, store, executions, flows }
   await app.register(twilioApi, {
     prefix: '/v1',
-    routes: [executionRoutes, executionStepRoutes],
-    routeOptions: { ...routeOptions, version: 'v1' }
+    routes: [
+      [flowRoutes, { ...deps, version: 'v1' }],
+      [executionRoutes, { ...deps, surface: V1_EXECUTIONS }],
+      [executionStepRoutes, { ...deps, surface: V1_EXECUTIONS }],
+      [executionRoutes, { ...deps, surface: V1_ENGAGEMENTS }],
+      [executionStepRoutes, { ...deps, surface: V1_ENGAGEMENTS }]
+    ]
+  })
+  await app.register(twilioApi, {
+    prefix: '/v2',
+    routes: [
+      [flowRoutes, { ...deps, version: 'v2' }],
+      [executionRoutes, { ...deps, surface: V2_EXECUTIONS }],
+      [executionStepRoutes, { ...deps, surface: V2_EXECUTIONS }]
+    ]
   })
 
   return app

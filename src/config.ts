@@ -13,6 +13,9 @@ export interface ApiKeyCredential {
   accountSid: string
 }
 
+/** auto: unknown well-formed FlowSids are registered on first use; strict: they are 404, as in the cloud. */
+export type FlowsMode = 'auto' | 'strict'
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
 export interface Config {
@@ -28,6 +31,9 @@ export interface Config {
   publicUrl: string | undefined
   logLevel: LogLevel
   logPretty: boolean
+  flowsMode: FlowsMode
+  /** A folder of flow definition files loaded into every account at startup. */
+  flowsDir: string | undefined
 }
 
 export class ConfigError extends Error {}
@@ -47,7 +53,9 @@ export const SETTINGS = [
   { env: 'STUDIO_ACCOUNTS', flag: 'accounts', default: '', help: 'comma-separated ACsid:authToken pairs' },
   { env: 'STUDIO_API_KEYS', flag: 'api-keys', default: '', help: 'comma-separated SKsid:secret:ACsid triples' },
   { env: 'STUDIO_PUBLIC_URL', flag: 'public-url', default: '', help: 'base of absolute URLs in responses (default: from the Host header)' },
-  { env: 'LOG_LEVEL', flag: 'log-level', default: 'info', help: LOG_LEVELS.join('|') }
+  { env: 'LOG_LEVEL', flag: 'log-level', default: 'info', help: LOG_LEVELS.join('|') },
+  { env: 'STUDIO_FLOWS', flag: 'flows', default: 'auto', help: 'auto (unknown FlowSids are registered on first use) or strict (404, as in the cloud)' },
+  { env: 'STUDIO_FLOWS_DIR', flag: 'flows-dir', default: '', help: 'folder of flow definition files (*.json) loaded into every account at startup' }
 ] as const
 
 type Overrides = Partial<Config>
@@ -85,6 +93,8 @@ export function loadConfig (argv: readonly string[] = process.argv.slice(2), env
     apiKeys: read('api-keys', 'STUDIO_API_KEYS'),
     publicUrl: read('public-url', 'STUDIO_PUBLIC_URL'),
     logLevel: read('log-level', 'LOG_LEVEL'),
+    flows: read('flows', 'STUDIO_FLOWS'),
+    flowsDir: read('flows-dir', 'STUDIO_FLOWS_DIR'),
     logPretty: values['log-pretty'] === true || env.LOG_PRETTY === 'true' || env.LOG_PRETTY === '1'
   })
   return { ...config, help: values.help === true, version: values.version === true }
@@ -98,6 +108,8 @@ export interface RawSettings {
   apiKeys?: string | undefined
   publicUrl?: string | undefined
   logLevel?: string | undefined
+  flows?: string | undefined
+  flowsDir?: string | undefined
   logPretty?: boolean
 }
 
@@ -114,6 +126,8 @@ export function buildConfig (raw: RawSettings, overrides: Overrides = {}): Confi
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}"`)
   }
+  const flowsMode = (raw.flows ?? 'auto').toLowerCase()
+  if (flowsMode !== 'auto' && flowsMode !== 'strict') throw new ConfigError(`STUDIO_FLOWS must be auto or strict; got "${raw.flows ?? ''}"`)
   return Object.freeze({
     port,
     host,
@@ -124,6 +138,8 @@ export function buildConfig (raw: RawSettings, overrides: Overrides = {}): Confi
     publicUrl,
     logLevel: logLevel as LogLevel,
     logPretty: raw.logPretty ?? false,
+    flowsMode,
+    flowsDir: raw.flowsDir,
     ...overrides
   })
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { buildApp } from './app.js'
 import { ConfigError, SETTINGS, loadConfig } from './config.js'
 import { MigrationError } from './db/migrate.js'
+import { FlowFileError } from './studio/flows.js'
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string, version: string }
 
@@ -39,6 +40,10 @@ async function main (): Promise<void> {
   try {
     app = await buildApp({ config })
   } catch (err) {
+    if (err instanceof FlowFileError) {
+      process.stderr.write(`studio-emulator: invalid configuration: ${err.message}\n`)
+      process.exit(2)
+    }
     if (err instanceof MigrationError || (err as { code?: string }).code?.startsWith('SQLITE_') === true) {
       process.stderr.write(`studio-emulator: cannot open database ${config.dbPath}: ${(err as Error).message}\n`)
       process.exit(1)

@@ -10,14 +10,43 @@ export interface Caller {
   principalSid: string
 }
 
+/** How a flow came to exist: the v2 API, a file in STUDIO_FLOWS_DIR, or first use of an unknown FlowSid. */
+export type FlowOrigin = 'api' | 'file' | 'auto'
+
+/** A flow with the headline fields of its latest revision (no definition). */
 export interface FlowRecord {
   id: number
   accountSid: string
   sid: string
+  origin: FlowOrigin
+  /** The latest revision's number, friendly name and status. */
+  revision: number
   friendlyName: string
   status: FlowStatus
+  testUsers: string[]
   dateCreated: number
-  dateUpdated: number
+  dateUpdated: number | null
+}
+
+export interface FlowValidationError {
+  message: string
+  property_path: string
+}
+
+/** One immutable revision of a flow's definition. */
+export interface FlowRevisionRecord {
+  accountSid: string
+  flowSid: string
+  revision: number
+  friendlyName: string
+  status: FlowStatus
+  definition: JsonObject
+  commitMessage: string | null
+  valid: boolean
+  errors: FlowValidationError[]
+  warnings: FlowValidationError[]
+  dateCreated: number
+  dateUpdated: number | null
 }
 
 export interface ExecutionRecord {
@@ -30,7 +59,7 @@ export interface ExecutionRecord {
   contactChannelAddress: string
   fromAddress: string
   status: ExecutionStatus
-  flowRevision: number | null
+  flowRevision: number
   initiatedBy: string | null
   dateCreated: number
   dateUpdated: number
@@ -48,7 +77,7 @@ export interface StepRecord {
   transitionedTo: string
   type: string
   dateCreated: number
-  dateUpdated: number
+  dateUpdated: number | null
 }
 
 export type JsonObject = Record<string, unknown>

@@ -7,8 +7,8 @@ import { notFoundHandler } from './errors.js'
 const LIST_FIELDS = new Set(['TestUsers'])
 
 export interface TwilioApiOptions {
-  routes: Array<FastifyPluginAsync<any>>
-  routeOptions: object
+  /** Each route plugin with its options. */
+  routes: Array<[FastifyPluginAsync<any>, object]>
 }
 
 export async function twilioApi (app: FastifyInstance, opts: TwilioApiOptions) {
@@ -31,6 +31,6 @@ export async function twilioApi (app: FastifyInstance, opts: TwilioApiOptions) {
     }
   })
 
-  for (const routes of opts.routes) await app.register(routes, opts.routeOptions)
+  for (const [routes, options] of opts.routes) await app.register(routes, options)
   app.setNotFoundHandler(notFoundHandler)
 }

@@ -1,36 +1,15 @@
-// Execution records → Twilio's Execution and ExecutionContext JSON, for v1 and v2.
+// Execution records → Twilio's Execution (or Engagement) and its Context JSON.
 import { toTwilioDate } from '../twilio/dates.js'
 import type { ExecutionRecord, JsonObject } from '../types.js'
-
-export type ApiVersion = 'v1' | 'v2'
-
-export function executionUrl (base: string, version: ApiVersion, flowSid: string, sid: string): string {
-  return `${base}/${version}/Flows/${flowSid}/Executions/${sid}`
-}
-
-export interface ExecutionResource {
-  sid: string
-  account_sid: string
-  flow_sid: string
-  contact_sid: string
-  contact_channel_address: string
-  flow_version?: number | null
-  context: JsonObject
-  status: string
-  date_created: string
-  date_updated: string
-  initiated_by?: string | null
-  url: string
-  links: { steps: string, execution_context: string }
-}
+import { executionUrl, type ExecutionSurface } from './surface.js'
 
 /**
  * `context` is {} on the Execution itself in every Twilio example and real response: the data lives at …/Context.
  * v2 adds `flow_version` (the flow revision the execution runs) and `initiated_by`.
  */
-export function toExecutionResource (e: ExecutionRecord, base: string, version: ApiVersion): ExecutionResource {
-  const url = executionUrl(base, version, e.flowSid, e.sid)
-  const resource: ExecutionResource = {
+export function toExecutionResource (e: ExecutionRecord, base: string, surface: ExecutionSurface) {
+  const url = executionUrl(base, surface, e.flowSid, e.sid)
+  const resource: Record<string, unknown> = {
     sid: e.sid,
     account_sid: e.accountSid,
     flow_sid: e.flowSid,
@@ -41,21 +20,21 @@ export function toExecutionResource (e: ExecutionRecord, base: string, version: 
     date_created: toTwilioDate(e.dateCreated),
     date_updated: toTwilioDate(e.dateUpdated),
     url,
-    links: { steps: `${url}/Steps`, execution_context: `${url}/Context` }
+    links: { steps: `${url}/Steps`, [surface.contextLink]: `${url}/Context` }
   }
-  if (version === 'v2') {
+  if (surface.v2Fields) {
     resource.flow_version = e.flowRevision
     resource.initiated_by = e.initiatedBy
   }
   return resource
 }
 
-export function toExecutionContextResource (e: ExecutionRecord, context: JsonObject, base: string, version: ApiVersion) {
+export function toExecutionContextResource (e: ExecutionRecord, context: JsonObject, base: string, surface: ExecutionSurface) {
   return {
     account_sid: e.accountSid,
     context,
     flow_sid: e.flowSid,
-    execution_sid: e.sid,
-    url: `${executionUrl(base, version, e.flowSid, e.sid)}/Context`
+    [surface.parentSidField]: e.sid,
+    url: `${executionUrl(base, surface, e.flowSid, e.sid)}/Context`
   }
 }

@@ -1,40 +1,45 @@
-// /v1 and /v2 Flows/{FlowSid}/Executions/{ExecutionSid}/Steps[/{Sid}[/Context]].
-import type { FastifyInstance } from 'fastify'
+// …/Executions/{Sid}/Steps[/{StepSid}[/Context]] for v1 and v2, and the same under v1 Engagements.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import type { Store } from '../db/store.js'
 import { baseUrlOf } from '../http/base-url.js'
 import { resourcePath } from '../http/errors.js'
 import { refuseOtherMethods } from '../http/methods.js'
-import { executionChildParams, executionStep, executionStepContext, listResponse, stepContextParams, stepParams } from '../http/schemas.js'
-import type { ApiVersion } from '../resources/execution.js'
+import { executionParams, listResponse, stepContextSchema, stepParams, stepSchema } from '../http/schemas.js'
 import { toStepContextResource, toStepResource } from '../resources/execution-step.js'
+import type { ExecutionSurface } from '../resources/surface.js'
 import { resourceNotFound } from '../twilio/errors.js'
 import { pageMeta, parsePageRequest, type PagingQuery } from '../twilio/paging.js'
 import type { StepRecord } from '../types.js'
 
 export interface StepRoutesOptions {
-  version: ApiVersion
+  surface: ExecutionSurface
   config: Config
   store: Store
 }
 
-export async function executionStepRoutes (app: FastifyInstance, opts: StepRoutesOptions) {
-  const { version, config, store } = opts
+interface StepPath { FlowSid: string, Sid: string, StepSid: string }
 
-  app.get<{ Params: { FlowSid: string, ExecutionSid: string }, Querystring: PagingQuery }>('/Flows/:FlowSid/Executions/:ExecutionSid/Steps', {
-    schema: { params: executionChildParams, response: { 200: listResponse('steps', executionStep) } }
+export async function executionStepRoutes (app: FastifyInstance, opts: StepRoutesOptions) {
+  const { surface, config, store } = opts
+  const base = (request: FastifyRequest) => baseUrlOf(request, config.publicUrl)
+  const steps = `/Flows/:FlowSid/${surface.collection}/:Sid/Steps`
+  const schema = stepSchema(surface)
+
+  app.get<{ Params: { FlowSid: string, Sid: string }, Querystring: PagingQuery }>(steps, {
+    schema: { params: executionParams, response: { 200: listResponse('steps', schema) } }
   }, async function listExecutionStep (request) {
-    const { FlowSid, ExecutionSid } = request.params
+    const { FlowSid, Sid } = request.params
     const { accountSid } = request.caller
     // A list under an execution that does not exist is a 404, not an empty page.
-    if (store.getExecution(accountSid, FlowSid, ExecutionSid) === undefined) throw resourceNotFound(resourcePath(request.url))
+    if (store.getExecution(accountSid, FlowSid, Sid) === undefined) throw resourceNotFound(resourcePath(request.url))
     const page = parsePageRequest(request.query, ['number'])
-    const result = store.listSteps(accountSid, FlowSid, ExecutionSid, { token: page.token, pageSize: page.pageSize })
-    const baseUrl = baseUrlOf(request, config.publicUrl)
+    const result = store.listSteps(accountSid, FlowSid, Sid, { token: page.token, pageSize: page.pageSize })
+    const baseUrl = base(request)
     return {
-      steps: result.items.map(s => toStepResource(s, baseUrl, version)),
+      steps: result.items.map(s => toStepResource(s, baseUrl, surface)),
       meta: pageMeta({
-        listUrl: `${baseUrl}/${version}/Flows/${FlowSid}/Executions/${ExecutionSid}/Steps`,
+        listUrl: `${baseUrl}/${surface.version}/Flows/${FlowSid}/${surface.collection}/${Sid}/Steps`,
         filters: [],
         request: page,
         result,
@@ -44,25 +49,25 @@ export async function executionStepRoutes (app: FastifyInstance, opts: StepRoute
     }
   })
 
-  app.get<{ Params: { FlowSid: string, ExecutionSid: string, Sid: string } }>('/Flows/:FlowSid/Executions/:ExecutionSid/Steps/:Sid', {
-    schema: { params: stepParams, response: { 200: executionStep } }
+  app.get<{ Params: StepPath }>(`${steps}/:StepSid`, {
+    schema: { params: stepParams, response: { 200: schema } }
   }, async function fetchExecutionStep (request) {
-    const { FlowSid, ExecutionSid, Sid } = request.params
-    const step = store.getStep(request.caller.accountSid, FlowSid, ExecutionSid, Sid)
+    const { FlowSid, Sid, StepSid } = request.params
+    const step = store.getStep(request.caller.accountSid, FlowSid, Sid, StepSid)
     if (step === undefined) throw resourceNotFound(resourcePath(request.url))
-    return toStepResource(step, baseUrlOf(request, config.publicUrl), version)
+    return toStepResource(step, base(request), surface)
   })
 
-  app.get<{ Params: { FlowSid: string, ExecutionSid: string, StepSid: string } }>('/Flows/:FlowSid/Executions/:ExecutionSid/Steps/:StepSid/Context', {
-    schema: { params: stepContextParams, response: { 200: executionStepContext } }
+  app.get<{ Params: StepPath }>(`${steps}/:StepSid/Context`, {
+    schema: { params: stepParams, response: { 200: stepContextSchema(surface) } }
   }, async function fetchExecutionStepContext (request) {
-    const { FlowSid, ExecutionSid, StepSid } = request.params
-    const found = store.getStepContext(request.caller.accountSid, FlowSid, ExecutionSid, StepSid)
+    const { FlowSid, Sid, StepSid } = request.params
+    const found = store.getStepContext(request.caller.accountSid, FlowSid, Sid, StepSid)
     if (found === undefined) throw resourceNotFound(resourcePath(request.url))
-    return toStepContextResource(found.step, found.context, baseUrlOf(request, config.publicUrl), version)
+    return toStepContextResource(found.step, found.context, base(request), surface)
   })
 
-  refuseOtherMethods(app, '/Flows/:FlowSid/Executions/:ExecutionSid/Steps', ['GET'])
-  refuseOtherMethods(app, '/Flows/:FlowSid/Executions/:ExecutionSid/Steps/:Sid', ['GET'])
-  refuseOtherMethods(app, '/Flows/:FlowSid/Executions/:ExecutionSid/Steps/:StepSid/Context', ['GET'])
+  refuseOtherMethods(app, steps, ['GET'])
+  refuseOtherMethods(app, `${steps}/:StepSid`, ['GET'])
+  refuseOtherMethods(app, `${steps}/:StepSid/Context`, ['GET'])
 }

@@ -1,39 +1,53 @@
-// /v1 and /v2 Flows/{FlowSid}/Executions[/{Sid}[/Context]]: one implementation, the version picks shape and rules.
-import type { FastifyInstance } from 'fastify'
+// /v1 and /v2 Flows/{FlowSid}/Executions[/{Sid}[/Context]] and v1 Engagements: one implementation, the surface
+// picks the shape and the rules.
+import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify'
 import type { Config } from '../config.js'
 import type { Store } from '../db/store.js'
 import { baseUrlOf } from '../http/base-url.js'
 import { resourcePath } from '../http/errors.js'
 import { refuseOtherMethods } from '../http/methods.js'
 import {
-  createExecutionBody, executionChildParams, executionContext, executionParams, executionV1, executionV2,
-  flowParams, listResponse, updateExecutionBody
+  createExecutionBody, executionContextSchema, executionParams, executionSchema, flowParams, listResponse, updateExecutionBody
 } from '../http/schemas.js'
-import { toExecutionContextResource, toExecutionResource, type ApiVersion } from '../resources/execution.js'
+import { toExecutionContextResource, toExecutionResource } from '../resources/execution.js'
+import { V1_ENGAGEMENTS, V1_EXECUTIONS, V2_EXECUTIONS, type ExecutionSurface } from '../resources/surface.js'
 import type { ActiveContactRule, ExecutionService } from '../studio/executions.js'
+import type { FlowService } from '../studio/flows.js'
 import { parseTwilioDate } from '../twilio/dates.js'
 import { invalidParameter, resourceNotFound } from '../twilio/errors.js'
 import { pageMeta, parsePageRequest } from '../twilio/paging.js'
 import type { ExecutionRecord, ExecutionStatus } from '../types.js'
 
-/** How the two API versions differ for Executions (twilio-oai v1 and v2, and Twilio's v2 docs). */
-const VERSION_RULES = {
-  v1: { createStatus: 200, activeContact: 'return-active', schema: executionV1, statusFilter: false },
-  v2: { createStatus: 201, activeContact: 'conflict', schema: executionV2, statusFilter: true }
-} as const satisfies Record<ApiVersion, { createStatus: number, activeContact: ActiveContactRule, schema: object, statusFilter: boolean }>
+interface SurfaceRules {
+  createStatus: 200 | 201
+  activeContact: ActiveContactRule
+  /** POST …/{Sid} with Status exists (not on Engagements). */
+  canUpdate: boolean
+  /** DateCreatedFrom/To on the list (not on Engagements). */
+  dateFilters: boolean
+  /** v2's lower-case `status` list filter. */
+  statusFilter: boolean
+}
+
+/** How the surfaces differ (twilio-oai v1 and v2, and Twilio's v2 docs on the active-contact conflict). */
+const RULES = new Map<ExecutionSurface, SurfaceRules>([
+  [V1_EXECUTIONS, { createStatus: 200, activeContact: 'return-active', canUpdate: true, dateFilters: true, statusFilter: false }],
+  [V2_EXECUTIONS, { createStatus: 201, activeContact: 'conflict', canUpdate: true, dateFilters: true, statusFilter: true }],
+  [V1_ENGAGEMENTS, { createStatus: 200, activeContact: 'return-active', canUpdate: false, dateFilters: false, statusFilter: false }]
+])
 
 const STATUSES: readonly ExecutionStatus[] = ['active', 'ended']
 
 export interface ExecutionRoutesOptions {
-  version: ApiVersion
+  surface: ExecutionSurface
   config: Config
   store: Store
   executions: ExecutionService
+  flows: FlowService
 }
 
 interface FlowPath { FlowSid: string }
 interface ExecutionPath { FlowSid: string, Sid: string }
-interface ExecutionChildPath { FlowSid: string, ExecutionSid: string }
 interface ListQuery {
   DateCreatedFrom?: unknown
   DateCreatedTo?: unknown
@@ -44,72 +58,78 @@ interface ListQuery {
 }
 
 export async function executionRoutes (app: FastifyInstance, opts: ExecutionRoutesOptions) {
-  const { version, config, store, executions } = opts
-  const rules = VERSION_RULES[version]
-  const base = (request: Parameters<typeof baseUrlOf>[0]) => baseUrlOf(request, config.publicUrl)
+  const { surface, config, store, executions, flows } = opts
+  const rules = RULES.get(surface) as SurfaceRules
+  const base = (request: FastifyRequest) => baseUrlOf(request, config.publicUrl)
+  const collection = `/Flows/:FlowSid/${surface.collection}`
+  const item = `${collection}/:Sid`
+  const schema = executionSchema(surface)
 
-  app.post<{ Params: FlowPath, Body: { To: string, From: string, Parameters?: string } }>('/Flows/:FlowSid/Executions', {
-    schema: { params: flowParams, body: createExecutionBody, response: { [rules.createStatus]: rules.schema } }
+  app.post<{ Params: FlowPath, Body: { To: string, From: string, Parameters?: string } }>(collection, {
+    schema: { params: flowParams, body: createExecutionBody, response: { [rules.createStatus]: schema, 200: schema } }
   }, async function createExecution (request, reply) {
     const { To, From, Parameters } = request.body
     const { execution, created } = executions.start(request.caller, request.params.FlowSid,
       { to: To, from: From, parameters: Parameters, initiatedBy: request.id }, rules.activeContact)
-    // v1 answers 200 for both a new execution and the contact's active one; v2 answers 201 (it never returns an old one).
-    return await reply.code(created ? rules.createStatus : 200).send(toExecutionResource(execution, base(request), version))
+    // v1 answers 200 for a new execution and for the contact's active one; v2 answers 201 (it never returns an old one).
+    return await reply.code(created ? rules.createStatus : 200).send(toExecutionResource(execution, base(request), surface))
   })
 
-  app.get<{ Params: FlowPath, Querystring: ListQuery }>('/Flows/:FlowSid/Executions', {
-    schema: { params: flowParams, response: { 200: listResponse('executions', rules.schema) } }
+  app.get<{ Params: FlowPath, Querystring: ListQuery }>(collection, {
+    schema: { params: flowParams, response: { 200: listResponse(surface.listKey, schema) } }
   }, async function listExecution (request) {
     const q = request.query
+    const flowSid = request.params.FlowSid
+    flows.assertReadable(request.caller, flowSid, resourcePath(request.url))
     const page = parsePageRequest(q, ['number', 'number'])
     const filters: Array<[string, string]> = []
-    const createdFrom = dateFilter('DateCreatedFrom', q.DateCreatedFrom, filters)
-    const createdTo = dateFilter('DateCreatedTo', q.DateCreatedTo, filters)
+    const createdFrom = rules.dateFilters ? dateFilter('DateCreatedFrom', q.DateCreatedFrom, filters) : undefined
+    const createdTo = rules.dateFilters ? dateFilter('DateCreatedTo', q.DateCreatedTo, filters) : undefined
     let status: ExecutionStatus | undefined
     if (rules.statusFilter && q.status !== undefined && q.status !== '') {
       if (!STATUSES.includes(q.status as ExecutionStatus)) throw invalidParameter('status', `must be one of ${STATUSES.join(', ')}`)
       status = q.status as ExecutionStatus
       filters.push(['status', status])
     }
-    const flowSid = request.params.FlowSid
     const result = store.listExecutions(request.caller.accountSid, flowSid, {
       createdFrom, createdTo, status, token: page.token, pageSize: page.pageSize
     })
     const baseUrl = base(request)
     return {
-      executions: result.items.map(e => toExecutionResource(e, baseUrl, version)),
+      [surface.listKey]: result.items.map(e => toExecutionResource(e, baseUrl, surface)),
       meta: pageMeta({
-        listUrl: `${baseUrl}/${version}/Flows/${flowSid}/Executions`,
+        listUrl: `${baseUrl}/${surface.version}/Flows/${flowSid}/${surface.collection}`,
         filters,
         request: page,
         result,
         keyOf: (e: ExecutionRecord) => [e.dateCreated, e.id],
-        key: 'executions'
+        key: surface.listKey
       })
     }
   })
 
-  app.get<{ Params: ExecutionPath }>('/Flows/:FlowSid/Executions/:Sid', {
-    schema: { params: executionParams, response: { 200: rules.schema } }
+  app.get<{ Params: ExecutionPath }>(item, {
+    schema: { params: executionParams, response: { 200: schema } }
   }, async function fetchExecution (request) {
     const { FlowSid, Sid } = request.params
     const execution = store.getExecution(request.caller.accountSid, FlowSid, Sid)
     if (execution === undefined) throw resourceNotFound(resourcePath(request.url))
-    return toExecutionResource(execution, base(request), version)
+    return toExecutionResource(execution, base(request), surface)
   })
 
-  app.post<{ Params: ExecutionPath, Body: { Status: string } }>('/Flows/:FlowSid/Executions/:Sid', {
-    schema: { params: executionParams, body: updateExecutionBody, response: { 200: rules.schema } }
-  }, async function updateExecution (request) {
-    const { FlowSid, Sid } = request.params
-    const status = request.body.Status
-    if (!STATUSES.includes(status as ExecutionStatus)) throw invalidParameter('Status', `must be one of ${STATUSES.join(', ')}`)
-    const execution = executions.setStatus(request.caller, FlowSid, Sid, status as ExecutionStatus, resourcePath(request.url))
-    return toExecutionResource(execution, base(request), version)
-  })
+  if (rules.canUpdate) {
+    app.post<{ Params: ExecutionPath, Body: { Status: string } }>(item, {
+      schema: { params: executionParams, body: updateExecutionBody, response: { 200: schema } }
+    }, async function updateExecution (request) {
+      const { FlowSid, Sid } = request.params
+      const status = request.body.Status
+      if (!STATUSES.includes(status as ExecutionStatus)) throw invalidParameter('Status', `must be one of ${STATUSES.join(', ')}`)
+      const execution = executions.setStatus(request.caller, FlowSid, Sid, status as ExecutionStatus, resourcePath(request.url))
+      return toExecutionResource(execution, base(request), surface)
+    })
+  }
 
-  app.delete<{ Params: ExecutionPath }>('/Flows/:FlowSid/Executions/:Sid', {
+  app.delete<{ Params: ExecutionPath }>(item, {
     schema: { params: executionParams }
   }, async function deleteExecution (request, reply) {
     const { FlowSid, Sid } = request.params
@@ -117,18 +137,18 @@ export async function executionRoutes (app: FastifyInstance, opts: ExecutionRout
     return await reply.code(204).send()
   })
 
-  app.get<{ Params: ExecutionChildPath }>('/Flows/:FlowSid/Executions/:ExecutionSid/Context', {
-    schema: { params: executionChildParams, response: { 200: executionContext } }
+  app.get<{ Params: ExecutionPath }>(`${item}/Context`, {
+    schema: { params: executionParams, response: { 200: executionContextSchema(surface) } }
   }, async function fetchExecutionContext (request) {
-    const { FlowSid, ExecutionSid } = request.params
-    const found = store.getExecutionContext(request.caller.accountSid, FlowSid, ExecutionSid)
+    const { FlowSid, Sid } = request.params
+    const found = store.getExecutionContext(request.caller.accountSid, FlowSid, Sid)
     if (found === undefined) throw resourceNotFound(resourcePath(request.url))
-    return toExecutionContextResource(found.execution, found.context, base(request), version)
+    return toExecutionContextResource(found.execution, found.context, base(request), surface)
   })
 
-  refuseOtherMethods(app, '/Flows/:FlowSid/Executions', ['GET', 'POST'])
-  refuseOtherMethods(app, '/Flows/:FlowSid/Executions/:Sid', ['GET', 'POST', 'DELETE'])
-  refuseOtherMethods(app, '/Flows/:FlowSid/Executions/:ExecutionSid/Context', ['GET'])
+  refuseOtherMethods(app, collection, ['GET', 'POST'])
+  refuseOtherMethods(app, item, rules.canUpdate ? ['GET', 'POST', 'DELETE'] : ['GET', 'DELETE'] satisfies HTTPMethods[])
+  refuseOtherMethods(app, `${item}/Context`, ['GET'])
 }
 
 /** DateCreatedFrom/To: ISO 8601 (the spec's `YYYY-MM-DDThh:mm:ss-hh:mm`); the value is echoed into page URLs. */

@@ -7,6 +7,8 @@ import {
 import { contactSid, newSid } from '../twilio/sid.js'
 import type { Caller, ExecutionRecord, ExecutionStatus, JsonObject } from '../types.js'
 import type { Clock } from './clock.js'
+import { nextState, triggerState } from './flow-definition.js'
+import type { FlowService } from './flows.js'
 
 export interface StartRequest {
   to: string
@@ -62,31 +64,56 @@ export function initialContext (flowSid: string, executionSid: string, req: { to
 
 export type ExecutionService = ReturnType<typeof createExecutionService>
 
-export function createExecutionService (deps: { store: Store, clock: Clock }) {
-  const { store, clock } = deps
+export function createExecutionService (deps: { store: Store, clock: Clock, flows: FlowService }) {
+  const { store, clock, flows } = deps
 
   /** Starts an execution; `created` is false when v1's rule handed back the contact's active one. */
   function start (caller: Caller, flowSid: string, req: StartRequest, rule: ActiveContactRule): { execution: ExecutionRecord, created: boolean } {
     if (Buffer.byteLength(req.to) + Buffer.byteLength(req.from) > MAX_CONTACT_BYTES) throw malformedContactParameters()
     const parameters = parseParameters(req.parameters)
+    const { flow, revision } = flows.executionTarget(caller, flowSid, req.to)
     const now = clock.now()
-    const flow = store.ensureFlow(caller.accountSid, flowSid, now)
     const sid = newSid('FN')
+    const context = initialContext(flowSid, sid, req, parameters)
     const result = store.createExecution(caller.accountSid, flow, {
       sid,
       contactSid: contactSid(caller.accountSid, req.to),
       to: req.to,
       from: req.from,
-      flowRevision: null,
+      flowRevision: revision.revision,
       initiatedBy: req.initiatedBy,
-      context: initialContext(flowSid, sid, req, parameters),
+      context,
       now
     })
     if (result.outcome === 'active-exists') {
       if (rule === 'conflict') throw executionAlreadyActive(result.execution.sid)
       return { execution: result.execution, created: false }
     }
+    // The create answers with the execution as started; the flow runs right after, as in Studio.
+    // An auto-registered flow's definition is unknown, so nothing runs and the execution stays active.
+    if (flow.origin !== 'auto') runTrigger(caller.accountSid, result.execution, revision.definition, context, 'incomingRequest')
     return { execution: result.execution, created: true }
+  }
+
+  /**
+   * Records the Trigger's step for the event that started the execution (`incomingRequest` for REST) and ends
+   * the execution when that event leads nowhere. Step context is the execution context as of that step.
+   */
+  function runTrigger (accountSid: string, execution: ExecutionRecord, definition: JsonObject, context: JsonObject, event: string): void {
+    const trigger = triggerState(definition)
+    if (trigger === undefined) return
+    const next = nextState(trigger, event)
+    store.insertStep(accountSid, execution.flowSid, execution.sid, {
+      sid: newSid('FT'),
+      parentStepSid: null,
+      name: event,
+      transitionedFrom: String(trigger.name),
+      transitionedTo: next ?? 'Ended',
+      type: 'trigger',
+      context,
+      now: clock.now()
+    })
+    if (next === undefined) store.endExecution(accountSid, execution.flowSid, execution.sid, clock.now())
   }
 
   /** Applies a Status update: active → ended once; nothing ever goes back to active. */

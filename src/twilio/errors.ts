@@ -93,6 +93,15 @@ export function executionAlreadyActive (sid: string): TwilioError {
     { conflicting_execution_sid: sid })
 }
 
+/**
+ * A definition that fails validation where a valid one is required (publishing, Validate): 400 with the
+ * failures in `details.errors` as `{message, property_path}` (twilio-node 3.42.2 changelog; consumers read
+ * `err.details.errors`). docs/fidelity.md, "Flow validation".
+ */
+export function invalidFlowDefinition (errors: Array<{ message: string, property_path: string }>): TwilioError {
+  return new TwilioError(400, 20001, 'Invalid Flow Definition', { errors })
+}
+
 export function tooManyRequests (): TwilioError {
   return new TwilioError(429, 20429, 'Too Many Requests')
 }

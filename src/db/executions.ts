@@ -1,0 +1,234 @@
+// Executions, their Context documents and their Steps. Part of the data layer: every statement prepared once.
+import type { DB } from './open.js'
+import { FAR_FUTURE, FAR_PAST, toPage } from './paging.js'
+import type { ExecutionRecord, ExecutionStatus, FlowRecord, JsonObject, StepRecord } from '../types.js'
+import type { PageResult, PageToken } from '../twilio/paging.js'
+
+export interface NewExecution {
+  sid: string
+  contactSid: string
+  to: string
+  from: string
+  flowRevision: number
+  initiatedBy: string | null
+  context: JsonObject
+  now: number
+}
+
+export interface NewStep {
+  sid: string
+  parentStepSid: string | null
+  name: string
+  transitionedFrom: string
+  transitionedTo: string
+  type: string
+  context: JsonObject
+  now: number
+}
+
+export interface ExecutionListQuery {
+  /** Inclusive lower bound on date_created (epoch ms). */
+  createdFrom?: number | undefined
+  /** Exclusive upper bound on date_created (epoch ms). */
+  createdTo?: number | undefined
+  status?: ExecutionStatus | undefined
+  token?: PageToken | undefined
+  pageSize: number
+}
+
+export interface StepListQuery {
+  token?: PageToken | undefined
+  pageSize: number
+}
+
+export type CreateExecutionResult =
+  | { outcome: 'created', execution: ExecutionRecord }
+  | { outcome: 'active-exists', execution: ExecutionRecord }
+
+export type EndExecutionResult =
+  | { outcome: 'ended', execution: ExecutionRecord }
+  | { outcome: 'already-ended', execution: ExecutionRecord }
+  | { outcome: 'not-found' }
+
+const EXECUTION_COLUMNS = `e.id, f.account_sid AS accountSid, f.sid AS flowSid, e.sid, e.contact_sid AS contactSid,
+  e.contact_channel_address AS contactChannelAddress, e.from_address AS fromAddress, e.status,
+  e.flow_revision AS flowRevision, e.initiated_by AS initiatedBy,
+  e.date_created AS dateCreated, e.date_updated AS dateUpdated`
+
+const STEP_COLUMNS = `s.id, f.account_sid AS accountSid, f.sid AS flowSid, e.sid AS executionSid, s.sid,
+  s.parent_step_sid AS parentStepSid, s.name, s.transitioned_from AS transitionedFrom,
+  s.transitioned_to AS transitionedTo, s.type, s.date_created AS dateCreated, s.date_updated AS dateUpdated`
+
+/** Scopes a query to one account's execution of one flow. */
+const EXECUTION_SCOPE = `FROM executions e JOIN flows f ON f.id = e.flow_id
+  WHERE e.sid = @sid AND f.sid = @flowSid AND f.account_sid = @accountSid`
+
+export type ExecutionRepository = ReturnType<typeof createExecutionRepository>
+
+export function createExecutionRepository (db: DB) {
+  const s = {
+    findActiveExecution: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e JOIN flows f ON f.id = e.flow_id
+      WHERE e.flow_id = @flowId AND e.contact_channel_address = @to AND e.from_address = @from AND e.status = 'active'`),
+    insertExecution: db.prepare(`INSERT INTO executions (flow_id, sid, contact_sid, contact_channel_address, from_address,
+        status, flow_revision, initiated_by, date_created, date_updated)
+      VALUES (@flowId, @sid, @contactSid, @to, @from, 'active', @flowRevision, @initiatedBy, @now, @now)`),
+    insertExecutionContext: db.prepare('INSERT INTO execution_contexts (execution_id, context) VALUES (?, ?)'),
+    getExecution: db.prepare(`SELECT ${EXECUTION_COLUMNS} ${EXECUTION_SCOPE}`),
+    getExecutionContext: db.prepare(`SELECT ${EXECUTION_COLUMNS}, c.context ${EXECUTION_SCOPE.replace('FROM executions e', 'FROM executions e JOIN execution_contexts c ON c.execution_id = e.id')}`),
+    endExecution: db.prepare(`UPDATE executions SET status = 'ended', date_updated = @now
+      WHERE status = 'active' AND sid = @sid
+        AND flow_id = (SELECT id FROM flows WHERE account_sid = @accountSid AND sid = @flowSid)`),
+    deleteExecution: db.prepare(`DELETE FROM executions WHERE sid = @sid
+        AND flow_id = (SELECT id FROM flows WHERE account_sid = @accountSid AND sid = @flowSid)`),
+    listExecutionsAfter: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM flows f JOIN executions e ON e.flow_id = f.id
+      WHERE f.account_sid = @accountSid AND f.sid = @flowSid
+        AND e.date_created >= @from AND e.date_created <= @edgeDate
+        AND (e.date_created < @edgeDate OR e.id < @edgeId)
+        AND (@status IS NULL OR e.status = @status)
+      ORDER BY e.date_created DESC, e.id DESC LIMIT @limit`),
+    listExecutionsBefore: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM flows f JOIN executions e ON e.flow_id = f.id
+      WHERE f.account_sid = @accountSid AND f.sid = @flowSid
+        AND e.date_created >= @edgeDate AND e.date_created < @to
+        AND (e.date_created > @edgeDate OR e.id > @edgeId)
+        AND (@status IS NULL OR e.status = @status)
+      ORDER BY e.date_created ASC, e.id ASC LIMIT @limit`),
+
+    executionId: db.prepare(`SELECT e.id ${EXECUTION_SCOPE}`),
+    insertStep: db.prepare(`INSERT INTO steps (execution_id, sid, parent_step_sid, name, transitioned_from, transitioned_to,
+        type, context, date_created)
+      VALUES (@executionId, @sid, @parentStepSid, @name, @transitionedFrom, @transitionedTo, @type, @context, @now)`),
+    getStep: db.prepare(`SELECT ${STEP_COLUMNS} FROM steps s JOIN executions e ON e.id = s.execution_id JOIN flows f ON f.id = e.flow_id
+      WHERE s.sid = @stepSid AND e.sid = @sid AND f.sid = @flowSid AND f.account_sid = @accountSid`),
+    getStepContext: db.prepare(`SELECT ${STEP_COLUMNS}, s.context FROM steps s JOIN executions e ON e.id = s.execution_id JOIN flows f ON f.id = e.flow_id
+      WHERE s.sid = @stepSid AND e.sid = @sid AND f.sid = @flowSid AND f.account_sid = @accountSid`),
+    listStepsAfter: db.prepare(`SELECT ${STEP_COLUMNS} ${EXECUTION_SCOPE.replace('FROM executions e', 'FROM executions e JOIN steps s ON s.execution_id = e.id')}
+        AND s.id < @keyId ORDER BY s.id DESC LIMIT @limit`),
+    listStepsBefore: db.prepare(`SELECT ${STEP_COLUMNS} ${EXECUTION_SCOPE.replace('FROM executions e', 'FROM executions e JOIN steps s ON s.execution_id = e.id')}
+        AND s.id > @keyId ORDER BY s.id ASC LIMIT @limit`)
+  }
+
+  /**
+   * Creates an execution unless one is already active in the flow for the same To/From pair, in which
+   * case nothing is written and the active one comes back (the caller applies the v1 or v2 rule).
+   */
+  const createExecution = db.transaction((accountSid: string, flow: FlowRecord, input: NewExecution): CreateExecutionResult => {
+    if (flow.accountSid !== accountSid) throw new Error('flow belongs to another account')
+    const active = s.findActiveExecution.get({ flowId: flow.id, to: input.to, from: input.from }) as ExecutionRecord | undefined
+    if (active !== undefined) return { outcome: 'active-exists', execution: active }
+    const { lastInsertRowid } = s.insertExecution.run({
+      flowId: flow.id,
+      sid: input.sid,
+      contactSid: input.contactSid,
+      to: input.to,
+      from: input.from,
+      flowRevision: input.flowRevision,
+      initiatedBy: input.initiatedBy,
+      now: input.now
+    })
+    s.insertExecutionContext.run(lastInsertRowid, JSON.stringify(input.context))
+    return {
+      outcome: 'created',
+      execution: {
+        id: Number(lastInsertRowid),
+        accountSid,
+        flowSid: flow.sid,
+        sid: input.sid,
+        contactSid: input.contactSid,
+        contactChannelAddress: input.to,
+        fromAddress: input.from,
+        status: 'active',
+        flowRevision: input.flowRevision,
+        initiatedBy: input.initiatedBy,
+        dateCreated: input.now,
+        dateUpdated: input.now
+      }
+    }
+  })
+
+  function getExecution (accountSid: string, flowSid: string, sid: string): ExecutionRecord | undefined {
+    return s.getExecution.get({ accountSid, flowSid, sid }) as ExecutionRecord | undefined
+  }
+
+  /** The execution with its Context document, in one read. */
+  function getExecutionContext (accountSid: string, flowSid: string, sid: string): { execution: ExecutionRecord, context: JsonObject } | undefined {
+    const row = s.getExecutionContext.get({ accountSid, flowSid, sid }) as (ExecutionRecord & { context: string }) | undefined
+    if (row === undefined) return undefined
+    const { context, ...execution } = row
+    return { execution, context: JSON.parse(context) as JsonObject }
+  }
+
+  function listExecutions (accountSid: string, flowSid: string, q: ExecutionListQuery): PageResult<ExecutionRecord> {
+    const before = q.token?.direction === 'before'
+    const from = q.createdFrom ?? FAR_PAST
+    const to = q.createdTo ?? FAR_FUTURE
+    // The page edge is whichever binds first, the token's row or the date window, so that the index range
+    // starts exactly there: a deep page costs the same as the first.
+    let edgeDate: number
+    let edgeId: number
+    if (before) {
+      const [keyDate, keyId] = q.token?.key as [number, number]
+      ;[edgeDate, edgeId] = keyDate >= from ? [keyDate, keyId] : [from, 0]
+    } else {
+      const [keyDate, keyId] = (q.token?.key ?? [FAR_FUTURE, FAR_FUTURE]) as [number, number]
+      ;[edgeDate, edgeId] = keyDate <= to - 1 ? [keyDate, keyId] : [to - 1, FAR_FUTURE]
+    }
+    const rows = (before ? s.listExecutionsBefore : s.listExecutionsAfter).all({
+      accountSid, flowSid, from, to, edgeDate, edgeId, status: q.status ?? null, limit: q.pageSize + 1
+    }) as ExecutionRecord[]
+    return toPage(rows, q.pageSize, before)
+  }
+
+  /** Moves an active execution to ended: one guarded UPDATE, whose row count tells the outcome. */
+  const endExecution = db.transaction((accountSid: string, flowSid: string, sid: string, now: number): EndExecutionResult => {
+    const { changes } = s.endExecution.run({ accountSid, flowSid, sid, now })
+    const execution = getExecution(accountSid, flowSid, sid)
+    if (execution === undefined) return { outcome: 'not-found' }
+    return changes === 1 ? { outcome: 'ended', execution } : { outcome: 'already-ended', execution }
+  })
+
+  /** Deletes an execution with its context and steps; false when the account has no such execution. */
+  function deleteExecution (accountSid: string, flowSid: string, sid: string): boolean {
+    return s.deleteExecution.run({ accountSid, flowSid, sid }).changes === 1
+  }
+
+  function listSteps (accountSid: string, flowSid: string, executionSid: string, q: StepListQuery): PageResult<StepRecord> {
+    const before = q.token?.direction === 'before'
+    const [keyId] = q.token?.key ?? [FAR_FUTURE]
+    const rows = (before ? s.listStepsBefore : s.listStepsAfter).all({
+      accountSid, flowSid, sid: executionSid, keyId, limit: q.pageSize + 1
+    }) as StepRecord[]
+    return toPage(rows, q.pageSize, before)
+  }
+
+  function getStep (accountSid: string, flowSid: string, executionSid: string, stepSid: string): StepRecord | undefined {
+    return s.getStep.get({ accountSid, flowSid, sid: executionSid, stepSid }) as StepRecord | undefined
+  }
+
+  function getStepContext (accountSid: string, flowSid: string, executionSid: string, stepSid: string): { step: StepRecord, context: JsonObject } | undefined {
+    const row = s.getStepContext.get({ accountSid, flowSid, sid: executionSid, stepSid }) as (StepRecord & { context: string }) | undefined
+    if (row === undefined) return undefined
+    const { context, ...step } = row
+    return { step, context: JSON.parse(context) as JsonObject }
+  }
+
+  /** Records one step of an execution; false when the account has no such execution. */
+  function insertStep (accountSid: string, flowSid: string, executionSid: string, step: NewStep): boolean {
+    const row = s.executionId.get({ accountSid, flowSid, sid: executionSid }) as { id: number } | undefined
+    if (row === undefined) return false
+    s.insertStep.run({ executionId: row.id, ...step, context: JSON.stringify(step.context) })
+    return true
+  }
+
+  return {
+    createExecution,
+    getExecution,
+    getExecutionContext,
+    listExecutions,
+    endExecution,
+    deleteExecution,
+    listSteps,
+    insertStep,
+    getStep,
+    getStepContext
+  }
+}

@@ -1,0 +1,153 @@
+// Flows and their immutable revisions. Part of the data layer: every statement is prepared once here.
+import type { DB } from './open.js'
+import { FAR_FUTURE, toPage } from './paging.js'
+import type { FlowOrigin, FlowRecord, FlowRevisionRecord, FlowStatus, FlowValidationError, JsonObject } from '../types.js'
+import type { PageResult, PageToken } from '../twilio/paging.js'
+
+export interface NewRevision {
+  friendlyName: string
+  status: FlowStatus
+  definition: JsonObject
+  commitMessage: string | null
+  errors: FlowValidationError[]
+  warnings: FlowValidationError[]
+}
+
+/** Which revision: a number, the latest, or the latest published one (the v2 Revisions API's names). */
+export type RevisionSelector = number | 'LatestRevision' | 'LatestPublished'
+
+export interface PageQuery {
+  token?: PageToken | undefined
+  pageSize: number
+}
+
+const FLOW_COLUMNS = `f.id, f.account_sid AS accountSid, f.sid, f.origin, f.revision, r.friendly_name AS friendlyName,
+  r.status, f.test_users AS testUsers, f.date_created AS dateCreated, f.date_updated AS dateUpdated`
+
+const FLOW_FROM = 'FROM flows f JOIN flow_revisions r ON r.flow_id = f.id AND r.revision = f.revision'
+
+const REVISION_COLUMNS = `f.account_sid AS accountSid, f.sid AS flowSid, r.revision, r.friendly_name AS friendlyName,
+  r.status, r.definition, r.commit_message AS commitMessage, r.valid, r.errors, r.warnings,
+  r.date_created AS dateCreated, r.date_updated AS dateUpdated`
+
+interface FlowRow extends Omit<FlowRecord, 'testUsers'> { testUsers: string }
+interface RevisionRow extends Omit<FlowRevisionRecord, 'definition' | 'valid' | 'errors' | 'warnings'> {
+  definition: string
+  valid: number
+  errors: string
+  warnings: string
+}
+
+function toFlow (row: FlowRow | undefined): FlowRecord | undefined {
+  return row === undefined ? undefined : { ...row, testUsers: JSON.parse(row.testUsers) as string[] }
+}
+
+function toRevision (row: RevisionRow | undefined): FlowRevisionRecord | undefined {
+  if (row === undefined) return undefined
+  return {
+    ...row,
+    definition: JSON.parse(row.definition) as JsonObject,
+    valid: row.valid === 1,
+    errors: JSON.parse(row.errors) as FlowValidationError[],
+    warnings: JSON.parse(row.warnings) as FlowValidationError[]
+  }
+}
+
+export type FlowRepository = ReturnType<typeof createFlowRepository>
+
+export function createFlowRepository (db: DB) {
+  const s = {
+    find: db.prepare(`SELECT ${FLOW_COLUMNS} ${FLOW_FROM} WHERE f.account_sid = ? AND f.sid = ?`),
+    insertFlow: db.prepare(`INSERT INTO flows (account_sid, sid, revision, origin, date_created)
+      VALUES (@accountSid, @sid, 1, @origin, @now)`),
+    insertRevision: db.prepare(`INSERT INTO flow_revisions (flow_id, revision, friendly_name, status, definition,
+        commit_message, valid, errors, warnings, date_created)
+      VALUES (@flowId, @revision, @friendlyName, @status, @definition, @commitMessage, @valid, @errors, @warnings, @now)`),
+    bumpRevision: db.prepare('UPDATE flows SET revision = @revision, date_updated = @now WHERE id = @flowId'),
+    setTestUsers: db.prepare('UPDATE flows SET test_users = @testUsers, date_updated = @now WHERE account_sid = @accountSid AND sid = @sid'),
+    delete: db.prepare('DELETE FROM flows WHERE account_sid = ? AND sid = ?'),
+    listAfter: db.prepare(`SELECT ${FLOW_COLUMNS} ${FLOW_FROM} WHERE f.account_sid = @accountSid
+        AND (f.date_created < @edgeDate OR (f.date_created = @edgeDate AND f.id < @edgeId))
+      ORDER BY f.date_created DESC, f.id DESC LIMIT @limit`),
+    listBefore: db.prepare(`SELECT ${FLOW_COLUMNS} ${FLOW_FROM} WHERE f.account_sid = @accountSid
+        AND (f.date_created > @edgeDate OR (f.date_created = @edgeDate AND f.id > @edgeId))
+      ORDER BY f.date_created ASC, f.id ASC LIMIT @limit`),
+    revision: db.prepare(`SELECT ${REVISION_COLUMNS} FROM flows f JOIN flow_revisions r ON r.flow_id = f.id
+      WHERE f.account_sid = ? AND f.sid = ? AND r.revision = ?`),
+    latestPublished: db.prepare(`SELECT ${REVISION_COLUMNS} FROM flows f JOIN flow_revisions r ON r.flow_id = f.id
+      WHERE f.account_sid = ? AND f.sid = ? AND r.status = 'published' ORDER BY r.revision DESC LIMIT 1`),
+    revisionsAfter: db.prepare(`SELECT ${REVISION_COLUMNS} FROM flows f JOIN flow_revisions r ON r.flow_id = f.id
+      WHERE f.account_sid = @accountSid AND f.sid = @sid AND r.revision < @edge ORDER BY r.revision DESC LIMIT @limit`),
+    revisionsBefore: db.prepare(`SELECT ${REVISION_COLUMNS} FROM flows f JOIN flow_revisions r ON r.flow_id = f.id
+      WHERE f.account_sid = @accountSid AND f.sid = @sid AND r.revision > @edge ORDER BY r.revision ASC LIMIT @limit`)
+  }
+
+  function findFlow (accountSid: string, sid: string): FlowRecord | undefined {
+    return toFlow(s.find.get(accountSid, sid) as FlowRow | undefined)
+  }
+
+  function insertRevisionRow (flowId: number, revision: number, r: NewRevision, now: number): void {
+    s.insertRevision.run({
+      flowId,
+      revision,
+      friendlyName: r.friendlyName,
+      status: r.status,
+      definition: JSON.stringify(r.definition),
+      commitMessage: r.commitMessage,
+      valid: r.errors.length === 0 ? 1 : 0,
+      errors: JSON.stringify(r.errors),
+      warnings: JSON.stringify(r.warnings),
+      now
+    })
+  }
+
+  /** Creates a flow with its first revision. Throws SQLITE_CONSTRAINT_UNIQUE when the account already has the SID. */
+  const createFlow = db.transaction((accountSid: string, sid: string, origin: FlowOrigin, first: NewRevision, now: number): FlowRecord => {
+    const { lastInsertRowid } = s.insertFlow.run({ accountSid, sid, origin, now })
+    insertRevisionRow(Number(lastInsertRowid), 1, first, now)
+    return findFlow(accountSid, sid) as FlowRecord
+  })
+
+  /** Appends a revision and makes it the flow's latest. */
+  const addRevision = db.transaction((accountSid: string, sid: string, next: NewRevision, now: number): FlowRecord | undefined => {
+    const flow = findFlow(accountSid, sid)
+    if (flow === undefined) return undefined
+    insertRevisionRow(flow.id, flow.revision + 1, next, now)
+    s.bumpRevision.run({ flowId: flow.id, revision: flow.revision + 1, now })
+    return findFlow(accountSid, sid)
+  })
+
+  function getRevision (accountSid: string, sid: string, which: RevisionSelector): FlowRevisionRecord | undefined {
+    if (which === 'LatestPublished') return toRevision(s.latestPublished.get(accountSid, sid) as RevisionRow | undefined)
+    if (which === 'LatestRevision') {
+      const flow = findFlow(accountSid, sid)
+      return flow === undefined ? undefined : getRevision(accountSid, sid, flow.revision)
+    }
+    return toRevision(s.revision.get(accountSid, sid, which) as RevisionRow | undefined)
+  }
+
+  function listFlows (accountSid: string, q: PageQuery): PageResult<FlowRecord> {
+    const before = q.token?.direction === 'before'
+    const [edgeDate, edgeId] = (q.token?.key ?? [FAR_FUTURE, FAR_FUTURE]) as [number, number]
+    const rows = (before ? s.listBefore : s.listAfter).all({ accountSid, edgeDate, edgeId, limit: q.pageSize + 1 }) as FlowRow[]
+    return toPage(rows.map(r => toFlow(r) as FlowRecord), q.pageSize, before)
+  }
+
+  function listRevisions (accountSid: string, sid: string, q: PageQuery): PageResult<FlowRevisionRecord> {
+    const before = q.token?.direction === 'before'
+    const [edge] = (q.token?.key ?? [FAR_FUTURE]) as [number]
+    const rows = (before ? s.revisionsBefore : s.revisionsAfter).all({ accountSid, sid, edge, limit: q.pageSize + 1 }) as RevisionRow[]
+    return toPage(rows.map(r => toRevision(r) as FlowRevisionRecord), q.pageSize, before)
+  }
+
+  function setTestUsers (accountSid: string, sid: string, testUsers: string[], now: number): boolean {
+    return s.setTestUsers.run({ accountSid, sid, testUsers: JSON.stringify(testUsers), now }).changes === 1
+  }
+
+  /** Deletes a flow with its revisions, executions, contexts and steps. */
+  function deleteFlow (accountSid: string, sid: string): boolean {
+    return s.delete.run(accountSid, sid).changes === 1
+  }
+
+  return { findFlow, createFlow, addRevision, getRevision, listFlows, listRevisions, setTestUsers, deleteFlow }
+}

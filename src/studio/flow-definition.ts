@@ -1,0 +1,113 @@
+// Studio flow definitions: parsing the Definition parameter and the checks Studio's validator makes
+// (shared by Flow create, update and Validate, and by STUDIO_FLOWS_DIR loading).
+import { invalidParameter } from '../twilio/errors.js'
+import type { FlowValidationError, JsonObject } from '../types.js'
+
+/**
+ * Widget types Studio knows: the `type` enum of Twilio's flow-definition JSON schema
+ * (https://www.twilio.com/docs/studio/rest-api/v2/schemas), plus widgets added since.
+ */
+export const WIDGET_TYPES: ReadonlySet<string> = new Set([
+  'trigger', 'send-message', 'send-and-wait-for-reply', 'split-based-on', 'set-variables', 'make-http-request',
+  'run-function', 'run-function-v2', 'run-subflow', 'say-play', 'gather-input-on-call', 'connect-call-to',
+  'enqueue-call', 'record-voicemail', 'record-call', 'make-outgoing-call-v1', 'make-outgoing-call-v2',
+  'send-to-flex', 'add-twiml-redirect', 'capture-payments', 'fork-stream', 'connect-virtual-agent',
+  'connect-virtual-agent-v2', 'add-member-to-chat-channel', 'create-chat-channel', 'create-task', 'understand',
+  'update-sync-object', 'send-to-auto-pilot', 'start-conversation', 'resume-conversation', 'run-conversation-relay'
+])
+
+/** The schema's limit on `states`. */
+export const MAX_STATES = 1000
+
+export interface DefinitionReport {
+  errors: FlowValidationError[]
+  warnings: FlowValidationError[]
+}
+
+/** The Definition form field: a JSON object in a string (twilio-node JSON.stringifies the object it is given). */
+export function parseDefinitionParameter (raw: string): JsonObject {
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    throw invalidParameter('Definition', 'must be a flow definition in JSON; it is not valid JSON')
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidParameter('Definition', 'must be a JSON object with initial_state and states')
+  }
+  return value as JsonObject
+}
+
+const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v)
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0
+
+/**
+ * Validates a definition the way Studio's validator does for the parts docs/fidelity.md lists: the document's
+ * shape, known widget types, unique names, an existing initial_state, exactly one trigger, and transitions that
+ * name existing widgets. Errors use Studio's `{message, property_path}` form with JSON-pointer paths.
+ */
+export function validateDefinition (definition: JsonObject): DefinitionReport {
+  const errors: FlowValidationError[] = []
+  const error = (path: string, message: string) => { errors.push({ message, property_path: path }) }
+
+  if (definition.description !== undefined && typeof definition.description !== 'string') error('#/description', 'description must be a string')
+  if (definition.flags !== undefined) {
+    if (!isObject(definition.flags)) error('#/flags', 'flags must be an object')
+    else if (typeof definition.flags.allow_concurrent_calls !== 'boolean') error('#/flags/allow_concurrent_calls', 'flags.allow_concurrent_calls is required and must be a boolean')
+  }
+
+  const states = definition.states
+  if (!Array.isArray(states) || states.length === 0) {
+    error('#/states', 'states must be a non-empty array of widgets')
+    if (!isText(definition.initial_state)) error('#/initial_state', 'initial_state is required')
+    return { errors, warnings: [] }
+  }
+  if (states.length > MAX_STATES) error('#/states', `states may hold at most ${MAX_STATES} widgets`)
+
+  const names = new Map<string, number>()
+  let triggers = 0
+  states.forEach((state: unknown, i) => {
+    const path = `#/states/${i}`
+    if (!isObject(state)) { error(path, 'each state must be an object'); return }
+    if (!isText(state.name)) error(`${path}/name`, 'name is required')
+    else if (names.has(state.name)) error(`${path}/name`, `Widget name "${state.name}" is not unique`)
+    else names.set(state.name, i)
+    if (!isText(state.type)) error(`${path}/type`, 'type is required')
+    else if (!WIDGET_TYPES.has(state.type)) error(`${path}/type`, `"${state.type}" is not a known widget type`)
+    else if (state.type === 'trigger') triggers++
+    if (state.properties !== undefined && !isObject(state.properties)) error(`${path}/properties`, 'properties must be an object')
+    if (!Array.isArray(state.transitions)) error(`${path}/transitions`, 'transitions must be an array')
+  })
+  if (triggers === 0) error('#/states', 'the flow needs a Trigger widget (type "trigger")')
+  if (triggers > 1) error('#/states', 'the flow may have only one Trigger widget')
+
+  if (!isText(definition.initial_state)) error('#/initial_state', 'initial_state is required')
+  else if (!names.has(definition.initial_state)) error('#/initial_state', `initial_state "${definition.initial_state}" names no widget`)
+
+  states.forEach((state: unknown, i) => {
+    if (!isObject(state) || !Array.isArray(state.transitions)) return
+    state.transitions.forEach((t: unknown, j) => {
+      const path = `#/states/${i}/transitions/${j}`
+      if (!isObject(t)) { error(path, 'each transition must be an object'); return }
+      if (!isText(t.event)) error(`${path}/event`, 'event is required')
+      if (t.next !== undefined && t.next !== null && t.next !== '') {
+        if (typeof t.next !== 'string') error(`${path}/next`, 'next must be a widget name')
+        else if (!names.has(t.next)) error(`${path}/next`, `Transition to "${t.next}" references a widget that doesn't exist`)
+      }
+    })
+  })
+  return { errors, warnings: [] }
+}
+
+/** The Trigger widget of a valid definition. */
+export function triggerState (definition: JsonObject): JsonObject | undefined {
+  const states = Array.isArray(definition.states) ? definition.states : []
+  return states.find((s): s is JsonObject => isObject(s) && s.type === 'trigger')
+}
+
+/** The widget a transition out of `state` on `event` leads to, or undefined when the flow ends there. */
+export function nextState (state: JsonObject, event: string): string | undefined {
+  const transitions = Array.isArray(state.transitions) ? state.transitions : []
+  const t = transitions.find((x): x is JsonObject => isObject(x) && x.event === event)
+  return isText(t?.next) ? t.next : undefined
+}

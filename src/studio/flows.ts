@@ -1,0 +1,217 @@
+// Studio Flows: creating, revising, validating, deleting, test users, the flows folder, and which revision an
+// execution runs (auto vs strict flows, published revisions, test users on drafts).
+import { createHash } from 'node:crypto'
+import { readFileSync, readdirSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import type { FlowsMode } from '../config.js'
+import type { NewRevision } from '../db/flows.js'
+import type { Store } from '../db/store.js'
+import { invalidFlowDefinition, resourceNotFound } from '../twilio/errors.js'
+import { isSid, newSid } from '../twilio/sid.js'
+import type { Caller, FlowRecord, FlowRevisionRecord, FlowStatus, JsonObject } from '../types.js'
+import type { Clock } from './clock.js'
+import { parseDefinitionParameter, validateDefinition } from './flow-definition.js'
+
+export interface FlowWrite {
+  friendlyName?: string | undefined
+  status: FlowStatus
+  /** The Definition form field, unparsed. */
+  definition?: string | undefined
+  commitMessage?: string | undefined
+}
+
+/** The flow an execution starts in, and the revision it runs (absent for an auto-registered flow). */
+export interface ExecutionTarget {
+  flow: FlowRecord
+  revision: FlowRevisionRecord
+}
+
+/**
+ * The definition given to a flow registered on first use (STUDIO_FLOWS=auto): only a Trigger, so that it is a
+ * valid flow; the engine does not run auto flows, whose real definition is unknown (docs/fidelity.md).
+ */
+export const AUTO_FLOW_DEFINITION: JsonObject = Object.freeze({
+  description: 'Registered by Studio Emulator on first use of this FlowSid (STUDIO_FLOWS=auto). Its real definition is unknown, so its executions stay active until ended.',
+  states: [{
+    name: 'Trigger',
+    type: 'trigger',
+    properties: { offset: { x: 0, y: 0 } },
+    transitions: [{ event: 'incomingMessage' }, { event: 'incomingCall' }, { event: 'incomingConversationMessage' }, { event: 'incomingRequest' }, { event: 'incomingParent' }]
+  }],
+  initial_state: 'Trigger',
+  flags: { allow_concurrent_calls: true }
+})
+
+export class FlowFileError extends Error {}
+
+export type FlowService = ReturnType<typeof createFlowService>
+
+export function createFlowService (deps: { store: Store, clock: Clock, mode: FlowsMode }) {
+  const { store, clock, mode } = deps
+
+  function revisionFrom (input: { friendlyName: string, status: FlowStatus, definition: JsonObject, commitMessage: string | null }): NewRevision {
+    const report = validateDefinition(input.definition)
+    // Drafts may be saved invalid (their errors are listed on the flow); publishing needs a valid definition.
+    if (input.status === 'published' && report.errors.length > 0) throw invalidFlowDefinition(report.errors)
+    return { ...input, ...report }
+  }
+
+  function create (caller: Caller, input: Required<Pick<FlowWrite, 'friendlyName' | 'definition'>> & FlowWrite): FlowRecord {
+    const revision = revisionFrom({
+      friendlyName: input.friendlyName,
+      status: input.status,
+      definition: parseDefinitionParameter(input.definition),
+      commitMessage: input.commitMessage ?? null
+    })
+    return store.createFlow(caller.accountSid, newSid('FW'), 'api', revision, clock.now())
+  }
+
+  /** A new revision when the name, status or definition changes; otherwise the flow as it is. */
+  function update (caller: Caller, sid: string, input: FlowWrite, path: string): FlowRecord {
+    const flow = store.findFlow(caller.accountSid, sid)
+    const latest = flow === undefined ? undefined : store.getRevision(caller.accountSid, sid, flow.revision)
+    if (flow === undefined || latest === undefined) throw resourceNotFound(path)
+    const definition = input.definition === undefined ? latest.definition : parseDefinitionParameter(input.definition)
+    const friendlyName = input.friendlyName ?? latest.friendlyName
+    const unchanged = friendlyName === latest.friendlyName && input.status === latest.status && canonicalJson(definition) === canonicalJson(latest.definition)
+    if (unchanged) return flow
+    const revision = revisionFrom({ friendlyName, status: input.status, definition, commitMessage: input.commitMessage ?? null })
+    return store.addRevision(caller.accountSid, sid, revision, clock.now()) ?? flow
+  }
+
+  /** POST /v2/Flows/Validate: the same checks as create, without storing anything. */
+  function validate (input: Required<Pick<FlowWrite, 'definition'>> & FlowWrite): void {
+    const report = validateDefinition(parseDefinitionParameter(input.definition))
+    if (report.errors.length > 0) throw invalidFlowDefinition(report.errors)
+  }
+
+  function find (caller: Caller, sid: string, path: string): FlowRecord {
+    const flow = store.findFlow(caller.accountSid, sid)
+    if (flow === undefined) throw resourceNotFound(path)
+    return flow
+  }
+
+  /**
+   * The flow and revision a new execution runs. Unknown flows are registered (auto) or 404 (strict). A contact
+   * listed as a test user runs the latest revision, draft or not; everyone else the latest published one.
+   */
+  function executionTarget (caller: Caller, flowSid: string, to: string): ExecutionTarget {
+    let flow = store.findFlow(caller.accountSid, flowSid)
+    if (flow === undefined) {
+      if (mode === 'strict') throw resourceNotFound(`/Flows/${flowSid}`)
+      flow = registerAutoFlow(caller.accountSid, flowSid)
+    }
+    const revision = flow.testUsers.includes(to)
+      ? store.getRevision(caller.accountSid, flowSid, flow.revision)
+      : store.getRevision(caller.accountSid, flowSid, 'LatestPublished')
+    // A flow with no published revision cannot be started: 404 for the flow (docs/fidelity.md).
+    if (revision === undefined) throw resourceNotFound(`/Flows/${flowSid}`)
+    return { flow, revision }
+  }
+
+  /** Whether reads under this FlowSid are answered (auto: always; strict: only for flows that exist). */
+  function assertReadable (caller: Caller, flowSid: string, path: string): void {
+    if (mode === 'strict' && store.findFlow(caller.accountSid, flowSid) === undefined) throw resourceNotFound(path)
+  }
+
+  function registerAutoFlow (accountSid: string, flowSid: string): FlowRecord {
+    try {
+      return store.createFlow(accountSid, flowSid, 'auto', {
+        friendlyName: flowSid, status: 'published', definition: AUTO_FLOW_DEFINITION, commitMessage: null, errors: [], warnings: []
+      }, clock.now())
+    } catch (err) {
+      // Another request registered it first.
+      const existing = store.findFlow(accountSid, flowSid)
+      if (existing !== undefined) return existing
+      throw err
+    }
+  }
+
+  /** Loads every *.json file of `dir` into each account: new flows are created, changed ones get a revision. */
+  function loadDirectory (dir: string, accountSids: readonly string[]): number {
+    const files = readFlowFiles(dir)
+    const now = clock.now()
+    for (const accountSid of accountSids) {
+      for (const f of files) {
+        const revision = { friendlyName: f.friendlyName, status: f.status, definition: f.definition, commitMessage: `Loaded from ${f.file}`, ...validateDefinition(f.definition) }
+        const existing = store.findFlow(accountSid, f.sid)
+        if (existing === undefined) {
+          store.createFlow(accountSid, f.sid, 'file', revision, now)
+          continue
+        }
+        const latest = store.getRevision(accountSid, f.sid, existing.revision)
+        if (latest === undefined || latest.friendlyName !== f.friendlyName || latest.status !== f.status || canonicalJson(latest.definition) !== canonicalJson(f.definition)) {
+          store.addRevision(accountSid, f.sid, revision, now)
+        }
+      }
+    }
+    return files.length
+  }
+
+  /** Replaces the flow's test users (contacts that run its latest revision, draft or not). */
+  function setTestUsers (caller: Caller, sid: string, users: string[], path: string): FlowRecord {
+    const unique = [...new Set(users.filter(u => u !== ''))]
+    if (!store.setTestUsers(caller.accountSid, sid, unique, clock.now())) throw resourceNotFound(path)
+    return find(caller, sid, path)
+  }
+
+  return { create, update, validate, find, executionTarget, assertReadable, loadDirectory, setTestUsers }
+}
+
+interface FlowFile {
+  file: string
+  sid: string
+  friendlyName: string
+  status: FlowStatus
+  definition: JsonObject
+}
+
+/**
+ * Reads a flows folder. Each file is a Studio export (the definition: description, states, initial_state, flags,
+ * with optional `sid`, `friendly_name` and `status` beside them) or a Flow resource as the API returns it (with
+ * `definition`). Without a `sid` the SID is derived from the file name, so it is stable across restarts.
+ * Any problem throws FlowFileError naming the file.
+ */
+export function readFlowFiles (dir: string): FlowFile[] {
+  let names: string[]
+  try {
+    names = readdirSync(dir).filter(n => n.endsWith('.json')).sort()
+  } catch (err) {
+    throw new FlowFileError(`STUDIO_FLOWS_DIR ${dir}: ${(err as Error).message}`)
+  }
+  const seen = new Map<string, string>()
+  return names.map(name => {
+    const file = join(dir, name)
+    const fail = (why: string): never => { throw new FlowFileError(`flow file ${file}: ${why}`) }
+    let doc: unknown
+    try {
+      doc = JSON.parse(readFileSync(file, 'utf8'))
+    } catch (err) {
+      return fail(`not valid JSON (${(err as Error).message})`)
+    }
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return fail('must hold a JSON object')
+    const meta = doc as JsonObject
+    const { sid: rawSid, friendly_name: rawName, status: rawStatus, ...rest } = meta
+    const definition = (typeof rest.definition === 'object' && rest.definition !== null ? rest.definition : rest) as JsonObject
+    const sid = rawSid === undefined ? derivedFlowSid(name) : isSid('FW', rawSid) ? rawSid : fail(`sid "${String(rawSid)}" is not a Flow SID (FW followed by 32 hex digits)`)
+    if (seen.has(sid)) fail(`sid ${sid} is also used by ${seen.get(sid) ?? ''}`)
+    seen.set(sid, file)
+    const friendlyName = rawName === undefined ? basename(name, '.json') : typeof rawName === 'string' && rawName !== '' ? rawName : fail('friendly_name must be a non-empty string')
+    const status = rawStatus === undefined ? 'published' : rawStatus === 'draft' || rawStatus === 'published' ? rawStatus : fail('status must be draft or published')
+    const { errors } = validateDefinition(definition)
+    if (errors.length > 0) fail(`invalid definition: ${errors.map(e => `${e.property_path} ${e.message}`).join('; ')}`)
+    return { file, sid, friendlyName, status, definition }
+  })
+}
+
+/** A stable SID for a flow file without one: FW + 32 hex digits of SHA-256 of its file name. */
+export function derivedFlowSid (fileName: string): string {
+  return 'FW' + createHash('sha256').update(`studio-emulator-flow:${fileName}`).digest('hex').slice(0, 32)
+}
+
+/** JSON with object keys sorted, to compare definitions regardless of key order. */
+function canonicalJson (value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
+    : v)
+}
