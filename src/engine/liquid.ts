@@ -113,14 +113,15 @@ function pacificAbbreviation (t: number): string {
 const ISO_DATE_TIME = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i
 const EXPLICIT_ZONE = /(?:\bZ|\bUTC|\bGMT|[+-]\d{2}:?\d{2})\s*$/i
 
-function parseIso (s: string): number | undefined {
+/** undefined: not ISO 8601; null: ISO 8601 but not a real date or time. */
+function parseIso (s: string): number | null | undefined {
   const m = ISO_DATE_TIME.exec(s)
   if (m === null) return undefined
   const [y, mo, d, h = 0, mi = 0, sec = 0] = m.slice(1, 7).map((x) => (x === undefined ? undefined : Number(x)))
   const ms = m[7] === undefined ? 0 : Number(`0.${m[7]}`) * 1000
-  if (y === undefined || mo === undefined || d === undefined) return undefined
+  if (y === undefined || mo === undefined || d === undefined) return null
   const probe = new Date(Date.UTC(y, mo - 1, d))
-  if (probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d || h > 23 || mi > 59 || sec > 59) return undefined
+  if (probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d || h > 23 || mi > 59 || sec > 59) return null
   const zone = m[8]
   if (zone === undefined) return fromPacificWallClock(y, mo, d, h, mi, sec, ms)
   let offset = 0
@@ -140,7 +141,7 @@ function toInstant (input: unknown, now: number): number | undefined {
   if (/^\d+$/.test(input)) return Number(input) * 1000
   const s = input.trim()
   const iso = parseIso(s)
-  if (iso !== undefined) return iso
+  if (iso !== undefined) return iso ?? undefined
   const parsed = new Date(s)
   if (Number.isNaN(parsed.getTime())) return undefined
   if (EXPLICIT_ZONE.test(s)) return parsed.getTime()
