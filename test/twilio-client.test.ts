@@ -88,3 +88,47 @@ test('twilio-node auto-pages through 2,500 executions with page sizes 1000 and 5
   assert.equal(second?.instances.length, 50)
   assert.notEqual(second?.instances[0]?.sid, first.instances[0]?.sid)
 })
+
+test('twilio-node creates and publishes a flow, revises it, starts a v2 execution and reads its steps and context', async (t) => {
+  const { baseUrl } = await listening(t)
+  const client = clientFor(baseUrl)
+  const definition = (await import('./flows.js')).greetingDefinition()
+
+  const valid = await client.studio.v2.flowValidate.update({ friendlyName: 'Greeting', status: 'published', definition })
+  assert.equal(valid.valid, true)
+  await assert.rejects(client.studio.v2.flowValidate.update({ friendlyName: 'x', status: 'published', definition: { states: [] } }),
+    (err: any) => err.status === 400 && err.code === 20001 && Array.isArray(err.details?.errors))
+
+  const flow = await client.studio.v2.flows.create({ friendlyName: 'Greeting', status: 'published', definition, commitMessage: 'v1' })
+  assert.match(flow.sid, /^FW/)
+  assert.equal(flow.revision, 1)
+  assert.deepEqual(flow.definition, definition)
+  const updated = await client.studio.v2.flows(flow.sid).update({ status: 'published', friendlyName: 'Greeting 2', commitMessage: 'rename' })
+  assert.equal(updated.revision, 2)
+  const revisions = await client.studio.v2.flows(flow.sid).revisions.list()
+  assert.deepEqual(revisions.map(r => r.revision), [2, 1])
+  const first = await client.studio.v2.flows(flow.sid).revisions('1').fetch()
+  assert.equal(first.friendlyName, 'Greeting')
+  const users = await client.studio.v2.flows(flow.sid).testUsers().update({ testUsers: ['+15550001111', '+15550002222'] })
+  assert.deepEqual(users.testUsers, ['+15550001111', '+15550002222'])
+  assert.equal((await client.studio.v2.flows.list()).length, 1)
+
+  const executions = client.studio.v2.flows(flow.sid).executions
+  const execution = await executions.create({ to: '+15551234567', from: '+15557654321', parameters: { name: 'Ana' } })
+  assert.equal(execution.flowVersion, 2)
+  await assert.rejects(executions.create({ to: '+15551234567', from: '+15557654321' }),
+    (err: any) => err.status === 409 && err.code === 20409 && err.details.conflicting_execution_sid === execution.sid)
+  const steps = await executions(execution.sid).steps.list()
+  assert.equal(steps.length, 1)
+  assert.equal(steps[0]?.name, 'incomingRequest')
+  assert.equal(steps[0]?.transitionedTo, 'Greet')
+  const stepContext = await executions(execution.sid).steps(steps[0]?.sid as string).stepContext().fetch()
+  assert.deepEqual((stepContext.context as any).flow.data, { name: 'Ana' })
+  const context = await executions(execution.sid).executionContext().fetch()
+  assert.deepEqual((context.context as any).flow.data, { name: 'Ana' })
+  const active = await executions.list({ status: 'active' })
+  assert.deepEqual(active.map(e => e.sid), [execution.sid])
+
+  assert.equal(await client.studio.v2.flows(flow.sid).remove(), true)
+  await assert.rejects(client.studio.v2.flows(flow.sid).fetch(), (err: any) => err.status === 404)
+})

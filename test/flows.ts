@@ -1,0 +1,37 @@
+// Flow definitions for tests, in Studio's export format.
+import { readFileSync } from 'node:fs'
+
+export const FIXTURES = new URL('./fixtures/flows/', import.meta.url)
+
+export function fixture (name: string): Record<string, any> {
+  return JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8'))
+}
+
+/** The greeting fixture: Trigger → Greet (send-message). */
+export function greetingDefinition (): Record<string, any> {
+  return fixture('greeting')
+}
+
+/** A definition with the given extra widgets after the trigger's incomingRequest. */
+export function definitionWith (states: Array<Record<string, unknown>>, firstWidget?: string): Record<string, any> {
+  return {
+    description: 'test flow',
+    states: [
+      {
+        name: 'Trigger',
+        type: 'trigger',
+        properties: { offset: { x: 0, y: 0 } },
+        transitions: [
+          { event: 'incomingMessage' },
+          { event: 'incomingCall' },
+          { event: 'incomingConversationMessage' },
+          { event: 'incomingRequest', ...(firstWidget !== undefined && { next: firstWidget }) },
+          { event: 'incomingParent' }
+        ]
+      },
+      ...states
+    ],
+    initial_state: 'Trigger',
+    flags: { allow_concurrent_calls: true }
+  }
+}
