@@ -56,8 +56,8 @@ function capLoop (hash: Hash): void {
   const render = hash.render.bind(hash)
   hash.render = function * (ctx: Context) {
     const values = yield * render(ctx)
-    const asked = values.limit === undefined ? Number.NaN : Number(values.limit)
-    values.limit = asked < LIQUID_LOOP_LIMIT ? values.limit : LIQUID_LOOP_LIMIT
+    const asked = values.limit === undefined ? LIQUID_LOOP_LIMIT : Math.trunc(Number(values.limit)) || 0
+    values.limit = Math.min(Math.max(asked, 0), LIQUID_LOOP_LIMIT)
     return values
   }
 }

@@ -133,6 +133,8 @@ test(`for loops stop after ${LIQUID_LOOP_LIMIT} iterations (Studio FAQ: "Limited
     ['{% for i in twenty %}{% if forloop.last %}{{ i }}{% endif %}{% endfor %}', '15'],
     ['{% for i in twenty limit: 3 %}{{ i }},{% endfor %}', '1,2,3,'],
     ['{% for i in twenty limit: 50 %}x{% endfor %}', 'x'.repeat(15)],
+    ["{% for i in twenty limit: '4' %}x{% endfor %}", 'xxxx'],
+    ['{% for i in twenty limit: -1 %}x{% endfor %}', ''],
     ['{% for i in twenty offset: 10 %}{{ i }},{% endfor %}', '11,12,13,14,15,16,17,18,19,20,'],
     ['{% for i in twenty offset: 2 %}{{ i }},{% endfor %}', '3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,'],
     ['{% for i in (1..20) reversed %}{{ i }},{% endfor %}', [...fifteen].reverse().map((i) => `${i},`).join('')],
