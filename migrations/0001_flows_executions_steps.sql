@@ -39,6 +39,7 @@ CREATE TABLE executions (
   contact_channel_address TEXT    NOT NULL, -- To
   from_address            TEXT    NOT NULL, -- From: the flow's channel address
   status                  TEXT    NOT NULL CHECK (status IN ('active', 'ended')),
+  ended_reason            TEXT,     -- why it ended (FLOW_END, ENDED_BY_API, …), for events
   flow_revision           INTEGER NOT NULL,
   initiated_by            TEXT,
   date_created            INTEGER NOT NULL,

@@ -2,18 +2,25 @@
 import basicAuth from '@fastify/basic-auth'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
+import { createFaultService, type FaultService } from './control/faults.js'
+import { createJournal, redactedHeaders } from './control/journal.js'
+import { createRateLimiter } from './control/rate-limit.js'
 import { migrate } from './db/migrate.js'
 import { openDatabase, type DB } from './db/open.js'
 import { createStore } from './db/store.js'
+import { createEventDispatcher } from './events/dispatcher.js'
 import { credentialValidator } from './http/auth.js'
 import { errorHandler, notFoundHandler } from './http/errors.js'
+import { prettyLogStream } from './http/pretty-log.js'
 import { twilioApi } from './http/twilio-api.js'
 import { V1_ENGAGEMENTS, V1_EXECUTIONS, V2_EXECUTIONS } from './resources/surface.js'
+import { emulatorRoutes } from './routes/emulator.js'
 import { executionStepRoutes } from './routes/execution-steps.js'
 import { executionRoutes } from './routes/executions.js'
 import { flowRoutes } from './routes/flows.js'
 import { healthRoutes } from './routes/health.js'
 import { systemClock, type Clock } from './studio/clock.js'
+import { createExecutionWriter } from './studio/execution-writer.js'
 import { createExecutionService } from './studio/executions.js'
 import { createFlowService } from './studio/flows.js'
 import { newSid } from './twilio/sid.js'
@@ -23,40 +30,35 @@ export interface AppOptions {
   /** An open, migrated database; by default the app opens config.dbPath and closes it on app.close(). */
   db?: DB
   clock?: Clock
+  /** Event delivery retry timing (tests shorten it). */
+  eventRetry?: { initialMs: number, maxMs: number }
+  /** Randomness for probabilistic faults. */
+  random?: () => number
 }
 
 export const BODY_LIMIT = 1024 * 1024
+
+/** Paths whose requests go to the journal: the Twilio API, not health checks or the control API. */
+const isTwilioPath = (url: string) => url.startsWith('/v1/') || url.startsWith('/v2/')
 
 export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const { config } = opts
   const clock = opts.clock ?? systemClock
   const ownsDb = opts.db === undefined
   const db = opts.db ?? openDatabase(config.dbPath)
-  if (ownsDb) {
-    try {
-      migrate(db)
-    } catch (err) {
-      db.close()
-      throw err
-    }
-  }
-  const store = createStore(db)
-  const flows = createFlowService({ store, clock, mode: config.flowsMode })
-  const executions = createExecutionService({ store, clock, flows })
-  if (config.flowsDir !== undefined) {
-    const accountSids = [...new Set([...config.accounts.map(a => a.sid), ...config.apiKeys.map(k => k.accountSid)])]
-    try {
-      flows.loadDirectory(config.flowsDir, accountSids)
-    } catch (err) {
-      if (ownsDb) db.close()
-      throw err
-    }
+  const closeDb = () => { if (ownsDb && db.open) db.close() }
+  try {
+    if (ownsDb) migrate(db)
+  } catch (err) {
+    closeDb()
+    throw err
   }
 
   const app = Fastify({
     logger: {
       level: config.logLevel,
-      redact: ['req.headers.authorization']
+      redact: ['req.headers.authorization'],
+      ...(config.logPretty && { stream: prettyLogStream(process.stdout) })
     },
     // Every response carries Twilio-Request-Id: RQ + 32 hex, which is also the id in our logs.
     genReqId: () => newSid('RQ'),
@@ -66,21 +68,65 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT
   })
 
+  const store = createStore(db)
+  const dispatcher = config.eventsUrl === undefined
+    ? undefined
+    : createEventDispatcher({ url: config.eventsUrl, store, log: app.log, initialRetryMs: opts.eventRetry?.initialMs, maxRetryMs: opts.eventRetry?.maxMs })
+  const writer = createExecutionWriter({ store, clock, events: dispatcher === undefined ? undefined : { committed: dispatcher.kick } })
+  const flows = createFlowService({ store, clock, mode: config.flowsMode })
+  const executions = createExecutionService({ store, clock, flows, writer })
+  const journal = createJournal(config.journalSize)
+  const faults: FaultService = createFaultService(opts.random)
+  const rateLimiter = config.rateLimits ? createRateLimiter(clock) : undefined
+  const accountSids = [...new Set([...config.accounts.map(a => a.sid), ...config.apiKeys.map(k => k.accountSid)])]
+  const seedFlows = (only: readonly string[] = accountSids) => {
+    if (config.flowsDir !== undefined) flows.loadDirectory(config.flowsDir, only)
+  }
+  try {
+    seedFlows()
+  } catch (err) {
+    closeDb()
+    throw err
+  }
+
   app.decorate('store', store)
-  app.addHook('onClose', async () => { if (ownsDb) db.close() })
+  app.addHook('onReady', async () => { dispatcher?.kick() })
+  app.addHook('onClose', async () => {
+    await dispatcher?.stop()
+    closeDb()
+  })
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('Twilio-Request-Id', request.id)
   })
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info({
+    const latency = Math.round(reply.elapsedTime * 100) / 100
+    const path = request.url.split('?', 1)[0] ?? request.url
+    // Health probes (a container checks every few seconds) log at debug, everything else at info.
+    const log = path === '/healthz' || path === '/readyz' ? request.log.debug.bind(request.log) : request.log.info.bind(request.log)
+    log({
       method: request.method,
       path: request.url,
       status: reply.statusCode,
-      latency_ms: Math.round(reply.elapsedTime * 100) / 100,
+      latency_ms: latency,
       account: request.caller?.accountSid,
       code: request.twilioErrorCode
     }, 'request')
+    if (!isTwilioPath(request.url)) return
+    const body = request.body
+    journal.record({
+      request_id: request.id,
+      time: new Date().toISOString(),
+      method: request.method,
+      path,
+      query: { ...(request.query as Record<string, unknown>) },
+      headers: redactedHeaders(request.headers),
+      form: body !== null && typeof body === 'object' && !Buffer.isBuffer(body) ? { ...(body as Record<string, unknown>) } : null,
+      status: reply.statusCode,
+      code: request.twilioErrorCode ?? null,
+      latency_ms: latency,
+      account_sid: request.caller?.accountSid ?? null
+    })
   })
 
   app.setErrorHandler(errorHandler)
@@ -93,10 +139,13 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
 
   await app.register(healthRoutes, { store })
+  await app.register(emulatorRoutes, { prefix: '/__emulator', config, store, journal, faults, seedFlows, kickEvents: () => dispatcher?.kick() })
 
-  const deps = { config, store, executions, flows }
+  const deps = { config, store, executions, flows, rateLimiter }
+  const twilio = { faults }
   await app.register(twilioApi, {
     prefix: '/v1',
+    ...twilio,
     routes: [
       [flowRoutes, { ...deps, version: 'v1' }],
       [executionRoutes, { ...deps, surface: V1_EXECUTIONS }],
@@ -107,6 +156,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(twilioApi, {
     prefix: '/v2',
+    ...twilio,
     routes: [
       [flowRoutes, { ...deps, version: 'v2' }],
       [executionRoutes, { ...deps, surface: V2_EXECUTIONS }],

@@ -34,6 +34,14 @@ export interface Config {
   flowsMode: FlowsMode
   /** A folder of flow definition files loaded into every account at startup. */
   flowsDir: string | undefined
+  /** When set, /__emulator/* needs `Authorization: Bearer <token>`. */
+  adminToken: string | undefined
+  /** How many requests the journal keeps (a ring buffer). */
+  journalSize: number
+  /** Emulate Studio's REST limit of 20 new executions per second per account. */
+  rateLimits: boolean
+  /** Where Event Streams' Studio events are POSTed, as CloudEvents. */
+  eventsUrl: string | undefined
 }
 
 export class ConfigError extends Error {}
@@ -55,7 +63,11 @@ export const SETTINGS = [
   { env: 'STUDIO_PUBLIC_URL', flag: 'public-url', default: '', help: 'base of absolute URLs in responses (default: from the Host header)' },
   { env: 'LOG_LEVEL', flag: 'log-level', default: 'info', help: LOG_LEVELS.join('|') },
   { env: 'STUDIO_FLOWS', flag: 'flows', default: 'auto', help: 'auto (unknown FlowSids are registered on first use) or strict (404, as in the cloud)' },
-  { env: 'STUDIO_FLOWS_DIR', flag: 'flows-dir', default: '', help: 'folder of flow definition files (*.json) loaded into every account at startup' }
+  { env: 'STUDIO_FLOWS_DIR', flag: 'flows-dir', default: '', help: 'folder of flow definition files (*.json) loaded into every account at startup' },
+  { env: 'STUDIO_ADMIN_TOKEN', flag: 'admin-token', default: '', help: 'bearer token the control API (/__emulator) requires' },
+  { env: 'STUDIO_JOURNAL_SIZE', flag: 'journal-size', default: '1000', help: 'requests kept by the request journal' },
+  { env: 'STUDIO_RATE_LIMITS', flag: 'rate-limits', default: 'off', help: "on: Studio's 20 new executions per second per account (429 20429)" },
+  { env: 'STUDIO_EVENTS_URL', flag: 'events-url', default: '', help: 'URL that receives Studio events (CloudEvents, JSON arrays)' }
 ] as const
 
 type Overrides = Partial<Config>
@@ -95,6 +107,10 @@ export function loadConfig (argv: readonly string[] = process.argv.slice(2), env
     logLevel: read('log-level', 'LOG_LEVEL'),
     flows: read('flows', 'STUDIO_FLOWS'),
     flowsDir: read('flows-dir', 'STUDIO_FLOWS_DIR'),
+    adminToken: read('admin-token', 'STUDIO_ADMIN_TOKEN'),
+    journalSize: read('journal-size', 'STUDIO_JOURNAL_SIZE'),
+    rateLimits: read('rate-limits', 'STUDIO_RATE_LIMITS'),
+    eventsUrl: read('events-url', 'STUDIO_EVENTS_URL'),
     logPretty: values['log-pretty'] === true || env.LOG_PRETTY === 'true' || env.LOG_PRETTY === '1'
   })
   return { ...config, help: values.help === true, version: values.version === true }
@@ -110,6 +126,10 @@ export interface RawSettings {
   logLevel?: string | undefined
   flows?: string | undefined
   flowsDir?: string | undefined
+  adminToken?: string | undefined
+  journalSize?: string | undefined
+  rateLimits?: string | undefined
+  eventsUrl?: string | undefined
   logPretty?: boolean
 }
 
@@ -128,6 +148,11 @@ export function buildConfig (raw: RawSettings, overrides: Overrides = {}): Confi
   }
   const flowsMode = (raw.flows ?? 'auto').toLowerCase()
   if (flowsMode !== 'auto' && flowsMode !== 'strict') throw new ConfigError(`STUDIO_FLOWS must be auto or strict; got "${raw.flows ?? ''}"`)
+  const journalSize = raw.journalSize ?? '1000'
+  if (!/^\d{1,7}$/.test(journalSize)) throw new ConfigError(`STUDIO_JOURNAL_SIZE must be a whole number from 0 to 9999999; got "${journalSize}"`)
+  const rateLimits = (raw.rateLimits ?? 'off').toLowerCase()
+  if (!['on', 'off', 'true', 'false', '1', '0'].includes(rateLimits)) throw new ConfigError(`STUDIO_RATE_LIMITS must be on or off; got "${raw.rateLimits ?? ''}"`)
+  const eventsUrl = raw.eventsUrl === undefined ? undefined : parseHttpUrl('STUDIO_EVENTS_URL', raw.eventsUrl)
   return Object.freeze({
     port,
     host,
@@ -140,6 +165,10 @@ export function buildConfig (raw: RawSettings, overrides: Overrides = {}): Confi
     logPretty: raw.logPretty ?? false,
     flowsMode,
     flowsDir: raw.flowsDir,
+    adminToken: raw.adminToken,
+    journalSize: Number(journalSize),
+    rateLimits: ['on', 'true', '1'].includes(rateLimits),
+    eventsUrl,
     ...overrides
   })
 }
@@ -178,14 +207,19 @@ function parseApiKeys (text: string): ApiKeyCredential[] {
   })
 }
 
-function parsePublicUrl (text: string): string {
+function parseHttpUrl (name: string, text: string): string {
   let url: URL
   try {
     url = new URL(text)
   } catch {
-    throw new ConfigError(`STUDIO_PUBLIC_URL must be an absolute http(s) URL; got "${text}"`)
+    throw new ConfigError(`${name} must be an absolute http(s) URL; got "${text}"`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`STUDIO_PUBLIC_URL must be an http or https URL; got "${text}"`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http or https URL; got "${text}"`)
+  return url.toString()
+}
+
+function parsePublicUrl (text: string): string {
+  const url = new URL(parseHttpUrl('STUDIO_PUBLIC_URL', text))
   if (url.search !== '' || url.hash !== '') throw new ConfigError('STUDIO_PUBLIC_URL must not carry a query or fragment')
   return url.toString().replace(/\/+$/, '')
 }

@@ -1,6 +1,12 @@
 // The camelCase records the data layer returns and the domain passes around.
 
 export type ExecutionStatus = 'active' | 'ended'
+
+/**
+ * Why an execution ended, as Event Streams' `ended_reason` carries it. FLOW_END is Twilio's; the others are
+ * ours (docs/fidelity.md, "ended_reason").
+ */
+export type EndedReason = 'FLOW_END' | 'ENDED_BY_API' | 'STEP_LIMIT' | 'LOOP_LIMIT' | 'EXPIRED' | 'ERROR'
 export type FlowStatus = 'draft' | 'published'
 
 /** Who is calling: the account every read and write is scoped to, and the credential used. */
@@ -59,6 +65,7 @@ export interface ExecutionRecord {
   contactChannelAddress: string
   fromAddress: string
   status: ExecutionStatus
+  endedReason: EndedReason | null
   flowRevision: number
   initiatedBy: string | null
   dateCreated: number

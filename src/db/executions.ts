@@ -1,7 +1,7 @@
 // Executions, their Context documents and their Steps. Part of the data layer: every statement prepared once.
 import type { DB } from './open.js'
 import { FAR_FUTURE, FAR_PAST, toPage } from './paging.js'
-import type { ExecutionRecord, ExecutionStatus, FlowRecord, JsonObject, StepRecord } from '../types.js'
+import type { EndedReason, ExecutionRecord, ExecutionStatus, FlowRecord, JsonObject, StepRecord } from '../types.js'
 import type { PageResult, PageToken } from '../twilio/paging.js'
 
 export interface NewExecution {
@@ -52,7 +52,7 @@ export type EndExecutionResult =
 
 const EXECUTION_COLUMNS = `e.id, f.account_sid AS accountSid, f.sid AS flowSid, e.sid, e.contact_sid AS contactSid,
   e.contact_channel_address AS contactChannelAddress, e.from_address AS fromAddress, e.status,
-  e.flow_revision AS flowRevision, e.initiated_by AS initiatedBy,
+  e.ended_reason AS endedReason, e.flow_revision AS flowRevision, e.initiated_by AS initiatedBy,
   e.date_created AS dateCreated, e.date_updated AS dateUpdated`
 
 const STEP_COLUMNS = `s.id, f.account_sid AS accountSid, f.sid AS flowSid, e.sid AS executionSid, s.sid,
@@ -75,7 +75,7 @@ export function createExecutionRepository (db: DB) {
     insertExecutionContext: db.prepare('INSERT INTO execution_contexts (execution_id, context) VALUES (?, ?)'),
     getExecution: db.prepare(`SELECT ${EXECUTION_COLUMNS} ${EXECUTION_SCOPE}`),
     getExecutionContext: db.prepare(`SELECT ${EXECUTION_COLUMNS}, c.context ${EXECUTION_SCOPE.replace('FROM executions e', 'FROM executions e JOIN execution_contexts c ON c.execution_id = e.id')}`),
-    endExecution: db.prepare(`UPDATE executions SET status = 'ended', date_updated = @now
+    endExecution: db.prepare(`UPDATE executions SET status = 'ended', ended_reason = @reason, date_updated = @now
       WHERE status = 'active' AND sid = @sid
         AND flow_id = (SELECT id FROM flows WHERE account_sid = @accountSid AND sid = @flowSid)`),
     deleteExecution: db.prepare(`DELETE FROM executions WHERE sid = @sid
@@ -94,6 +94,8 @@ export function createExecutionRepository (db: DB) {
       ORDER BY e.date_created ASC, e.id ASC LIMIT @limit`),
 
     executionId: db.prepare(`SELECT e.id ${EXECUTION_SCOPE}`),
+    updateContext: db.prepare(`UPDATE execution_contexts SET context = @context
+      WHERE execution_id = (SELECT e.id ${EXECUTION_SCOPE})`),
     insertStep: db.prepare(`INSERT INTO steps (execution_id, sid, parent_step_sid, name, transitioned_from, transitioned_to,
         type, context, date_created)
       VALUES (@executionId, @sid, @parentStepSid, @name, @transitionedFrom, @transitionedTo, @type, @context, @now)`),
@@ -137,6 +139,7 @@ export function createExecutionRepository (db: DB) {
         contactChannelAddress: input.to,
         fromAddress: input.from,
         status: 'active',
+        endedReason: null,
         flowRevision: input.flowRevision,
         initiatedBy: input.initiatedBy,
         dateCreated: input.now,
@@ -179,8 +182,8 @@ export function createExecutionRepository (db: DB) {
   }
 
   /** Moves an active execution to ended: one guarded UPDATE, whose row count tells the outcome. */
-  const endExecution = db.transaction((accountSid: string, flowSid: string, sid: string, now: number): EndExecutionResult => {
-    const { changes } = s.endExecution.run({ accountSid, flowSid, sid, now })
+  const endExecution = db.transaction((accountSid: string, flowSid: string, sid: string, reason: EndedReason, now: number): EndExecutionResult => {
+    const { changes } = s.endExecution.run({ accountSid, flowSid, sid, reason, now })
     const execution = getExecution(accountSid, flowSid, sid)
     if (execution === undefined) return { outcome: 'not-found' }
     return changes === 1 ? { outcome: 'ended', execution } : { outcome: 'already-ended', execution }
@@ -211,12 +214,30 @@ export function createExecutionRepository (db: DB) {
     return { step, context: JSON.parse(context) as JsonObject }
   }
 
-  /** Records one step of an execution; false when the account has no such execution. */
-  function insertStep (accountSid: string, flowSid: string, executionSid: string, step: NewStep): boolean {
+  /** Records one step of an execution; undefined when the account has no such execution. */
+  function insertStep (accountSid: string, flowSid: string, executionSid: string, step: NewStep): StepRecord | undefined {
     const row = s.executionId.get({ accountSid, flowSid, sid: executionSid }) as { id: number } | undefined
-    if (row === undefined) return false
-    s.insertStep.run({ executionId: row.id, ...step, context: JSON.stringify(step.context) })
-    return true
+    if (row === undefined) return undefined
+    const { lastInsertRowid } = s.insertStep.run({ executionId: row.id, ...step, context: JSON.stringify(step.context) })
+    return {
+      id: Number(lastInsertRowid),
+      accountSid,
+      flowSid,
+      executionSid,
+      sid: step.sid,
+      parentStepSid: step.parentStepSid,
+      name: step.name,
+      transitionedFrom: step.transitionedFrom,
+      transitionedTo: step.transitionedTo,
+      type: step.type,
+      dateCreated: step.now,
+      dateUpdated: null
+    }
+  }
+
+  /** Replaces an execution's Context document. */
+  function updateExecutionContext (accountSid: string, flowSid: string, sid: string, context: JsonObject): boolean {
+    return s.updateContext.run({ accountSid, flowSid, sid, context: JSON.stringify(context) }).changes === 1
   }
 
   return {
@@ -228,6 +249,7 @@ export function createExecutionRepository (db: DB) {
     deleteExecution,
     listSteps,
     insertStep,
+    updateExecutionContext,
     getStep,
     getStepContext
   }

@@ -4,6 +4,8 @@ import { createExecutionRepository } from './executions.js'
 import { createFlowRepository } from './flows.js'
 import { readMigrations, schemaVersion } from './migrate.js'
 import type { DB } from './open.js'
+import { createOutboxRepository } from './outbox.js'
+import { createSnapshotRepository } from './snapshot.js'
 
 export type Store = ReturnType<typeof createStore>
 
@@ -28,9 +30,17 @@ export function createStore (db: DB) {
     return { ready: true, schema_version: version, expected_schema_version: newestMigration }
   }
 
+  /** Runs `fn` in one transaction (nested calls become savepoints): all of its writes land, or none. */
+  function transaction<T> (fn: () => T): T {
+    return db.transaction(fn)()
+  }
+
   return {
     readiness,
+    transaction,
     ...createFlowRepository(db),
-    ...createExecutionRepository(db)
+    ...createExecutionRepository(db),
+    ...createOutboxRepository(db),
+    ...createSnapshotRepository(db)
   }
 }

@@ -1,12 +1,16 @@
 // The Twilio REST surface under one version prefix: Basic auth first, form bodies only, then the routes.
+import { setTimeout as sleep } from 'node:timers/promises'
 import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FaultService } from '../control/faults.js'
+import { TwilioError } from '../twilio/errors.js'
 import { notFoundHandler } from './errors.js'
 
 /** Form fields that Twilio takes as repeated keys (v2 TestUsers); every other field keeps its first value. */
 const LIST_FIELDS = new Set(['TestUsers'])
 
 export interface TwilioApiOptions {
+  faults: FaultService
   /** Each route plugin with its options. */
   routes: Array<[FastifyPluginAsync<any>, object]>
 }
@@ -19,6 +23,18 @@ export async function twilioApi (app: FastifyInstance, opts: TwilioApiOptions) {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => { done(null, {}) })
 
   app.addHook('onRequest', app.basicAuth)
+  // Faults from the control API apply to authenticated requests, before anything else is read or written.
+  app.addHook('onRequest', async (request, reply) => {
+    const fault = opts.faults.match(request.method, request.url.split('?', 1)[0] ?? request.url, request.caller?.accountSid)
+    if (fault === undefined) return
+    if (fault.latency_ms > 0) await sleep(fault.latency_ms)
+    if (fault.drop) {
+      reply.hijack()
+      request.raw.socket?.destroy()
+      return
+    }
+    if (fault.status !== null) throw new TwilioError(fault.status, fault.code ?? 20000 + fault.status, fault.message ?? 'Fault injected by Studio Emulator')
+  })
   app.addHook('preValidation', async (request) => {
     const body = request.body
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {

@@ -2,6 +2,7 @@
 // picks the shape and the rules.
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify'
 import type { Config } from '../config.js'
+import type { RateLimiter } from '../control/rate-limit.js'
 import type { Store } from '../db/store.js'
 import { baseUrlOf } from '../http/base-url.js'
 import { resourcePath } from '../http/errors.js'
@@ -14,7 +15,7 @@ import { V1_ENGAGEMENTS, V1_EXECUTIONS, V2_EXECUTIONS, type ExecutionSurface } f
 import type { ActiveContactRule, ExecutionService } from '../studio/executions.js'
 import type { FlowService } from '../studio/flows.js'
 import { parseTwilioDate } from '../twilio/dates.js'
-import { invalidParameter, resourceNotFound } from '../twilio/errors.js'
+import { invalidParameter, resourceNotFound, tooManyRequests } from '../twilio/errors.js'
 import { pageMeta, parsePageRequest } from '../twilio/paging.js'
 import type { ExecutionRecord, ExecutionStatus } from '../types.js'
 
@@ -44,6 +45,8 @@ export interface ExecutionRoutesOptions {
   store: Store
   executions: ExecutionService
   flows: FlowService
+  /** Studio's 20 new executions per second per account, when STUDIO_RATE_LIMITS=on. */
+  rateLimiter?: RateLimiter | undefined
 }
 
 interface FlowPath { FlowSid: string }
@@ -68,6 +71,7 @@ export async function executionRoutes (app: FastifyInstance, opts: ExecutionRout
   app.post<{ Params: FlowPath, Body: { To: string, From: string, Parameters?: string } }>(collection, {
     schema: { params: flowParams, body: createExecutionBody, response: { [rules.createStatus]: schema, 200: schema } }
   }, async function createExecution (request, reply) {
+    if (opts.rateLimiter !== undefined && !opts.rateLimiter.take(request.caller.accountSid)) throw tooManyRequests()
     const { To, From, Parameters } = request.body
     const { execution, created } = executions.start(request.caller, request.params.FlowSid,
       { to: To, from: From, parameters: Parameters, initiatedBy: request.id }, rules.activeContact)

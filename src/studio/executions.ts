@@ -7,6 +7,7 @@ import {
 import { contactSid, newSid } from '../twilio/sid.js'
 import type { Caller, ExecutionRecord, ExecutionStatus, JsonObject } from '../types.js'
 import type { Clock } from './clock.js'
+import type { ExecutionWriter } from './execution-writer.js'
 import { nextState, triggerState } from './flow-definition.js'
 import type { FlowService } from './flows.js'
 
@@ -64,8 +65,8 @@ export function initialContext (flowSid: string, executionSid: string, req: { to
 
 export type ExecutionService = ReturnType<typeof createExecutionService>
 
-export function createExecutionService (deps: { store: Store, clock: Clock, flows: FlowService }) {
-  const { store, clock, flows } = deps
+export function createExecutionService (deps: { store: Store, clock: Clock, flows: FlowService, writer: ExecutionWriter }) {
+  const { store, clock, flows, writer } = deps
 
   /** Starts an execution; `created` is false when v1's rule handed back the contact's active one. */
   function start (caller: Caller, flowSid: string, req: StartRequest, rule: ActiveContactRule): { execution: ExecutionRecord, created: boolean } {
@@ -75,7 +76,7 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
     const now = clock.now()
     const sid = newSid('FN')
     const context = initialContext(flowSid, sid, req, parameters)
-    const result = store.createExecution(caller.accountSid, flow, {
+    const result = writer.create(caller.accountSid, flow, {
       sid,
       contactSid: contactSid(caller.accountSid, req.to),
       to: req.to,
@@ -103,7 +104,7 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
     const trigger = triggerState(definition)
     if (trigger === undefined) return
     const next = nextState(trigger, event)
-    store.insertStep(accountSid, execution.flowSid, execution.sid, {
+    writer.recordStep(accountSid, execution, {
       sid: newSid('FT'),
       parentStepSid: null,
       name: event,
@@ -113,7 +114,7 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
       context,
       now: clock.now()
     })
-    if (next === undefined) store.endExecution(accountSid, execution.flowSid, execution.sid, clock.now())
+    if (next === undefined) writer.end(accountSid, execution.flowSid, execution.sid, 'FLOW_END')
   }
 
   /** Applies a Status update: active → ended once; nothing ever goes back to active. */
@@ -124,7 +125,7 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
       if (execution.status === 'ended') throw executionCannotBeReactivated(sid)
       return execution
     }
-    const result = store.endExecution(caller.accountSid, flowSid, sid, clock.now())
+    const result = writer.end(caller.accountSid, flowSid, sid, 'ENDED_BY_API')
     if (result.outcome === 'not-found') throw resourceNotFound(path)
     if (result.outcome === 'already-ended') throw executionAlreadyEnded(sid)
     return result.execution

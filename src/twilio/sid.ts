@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto'
 import { customAlphabet } from 'nanoid'
 
-export type SidPrefix = 'AC' | 'SK' | 'FW' | 'FN' | 'FT' | 'FC' | 'RQ' | 'SM' | 'US' | 'EV' | 'MM'
+/** Twilio's prefixes we mint, plus FR for the emulator's own fault rules. */
+export type SidPrefix = 'AC' | 'SK' | 'FW' | 'FN' | 'FT' | 'FC' | 'RQ' | 'SM' | 'MM' | 'US' | 'EV' | 'FR'
 
 const hex32 = customAlphabet('0123456789abcdef', 32)
 

@@ -1,0 +1,66 @@
+// The event outbox: events written with the change they describe, then delivered in id order. Part of the data layer.
+import type { DB } from './open.js'
+
+export interface OutboxEntry {
+  id: number
+  accountSid: string
+  executionSid: string | null
+  type: string
+  event: Record<string, unknown>
+  createdAt: number
+  attempts: number
+  nextAttemptAt: number
+  lastError: string | null
+  deliveredAt: number | null
+}
+
+interface OutboxRow extends Omit<OutboxEntry, 'event'> { event: string }
+
+const COLUMNS = `id, account_sid AS accountSid, execution_sid AS executionSid, type, event, created_at AS createdAt,
+  attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError, delivered_at AS deliveredAt`
+
+const toEntry = (row: OutboxRow): OutboxEntry => ({ ...row, event: JSON.parse(row.event) as Record<string, unknown> })
+
+export type OutboxRepository = ReturnType<typeof createOutboxRepository>
+
+export function createOutboxRepository (db: DB) {
+  const s = {
+    enqueue: db.prepare(`INSERT INTO event_outbox (account_sid, execution_sid, type, event, created_at, next_attempt_at)
+      VALUES (@accountSid, @executionSid, @type, @event, @now, @now)`),
+    oldestPending: db.prepare(`SELECT ${COLUMNS} FROM event_outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ?`),
+    delivered: db.prepare('UPDATE event_outbox SET delivered_at = @now, attempts = attempts + 1, last_error = NULL WHERE id = @id'),
+    failed: db.prepare('UPDATE event_outbox SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next WHERE id = @id'),
+    list: db.prepare(`SELECT ${COLUMNS} FROM event_outbox WHERE (@pending = 0 OR delivered_at IS NULL) ORDER BY id DESC LIMIT @limit`),
+    counts: db.prepare('SELECT count(*) AS total, count(*) FILTER (WHERE delivered_at IS NULL) AS pending FROM event_outbox'),
+    retryNow: db.prepare('UPDATE event_outbox SET next_attempt_at = @now WHERE delivered_at IS NULL')
+  }
+
+  function enqueueEvent (accountSid: string, executionSid: string | null, type: string, event: Record<string, unknown>, now: number): void {
+    s.enqueue.run({ accountSid, executionSid, type, event: JSON.stringify(event), now })
+  }
+
+  /** The oldest undelivered events: delivery is strictly in order, so a failing batch holds back the ones after it. */
+  function oldestPendingEvents (limit: number): OutboxEntry[] {
+    return (s.oldestPending.all(limit) as OutboxRow[]).map(toEntry)
+  }
+
+  const markEventsDelivered = db.transaction((ids: number[], now: number): void => {
+    for (const id of ids) s.delivered.run({ id, now })
+  })
+
+  const markEventsFailed = db.transaction((ids: number[], error: string, nextAttemptAt: number): void => {
+    for (const id of ids) s.failed.run({ id, error, next: nextAttemptAt })
+  })
+
+  function listEvents (opts: { pendingOnly: boolean, limit: number }): OutboxEntry[] {
+    return (s.list.all({ pending: opts.pendingOnly ? 1 : 0, limit: opts.limit }) as OutboxRow[]).map(toEntry)
+  }
+
+  function eventCounts (): { total: number, pending: number } {
+    return s.counts.get() as { total: number, pending: number }
+  }
+
+  function retryPendingEventsNow (now: number): number { return s.retryNow.run({ now }).changes }
+
+  return { enqueueEvent, oldestPendingEvents, markEventsDelivered, markEventsFailed, listEvents, eventCounts, retryPendingEventsNow }
+}

@@ -1,0 +1,108 @@
+// Whole-state export, import and reset for the control API: every row of every data table, as stored.
+// Part of the data layer. An export imported again gives back exactly the same state (ids, order, dates).
+import { schemaVersion } from './migrate.js'
+import type { DB } from './open.js'
+
+/** Data tables in foreign-key order (parents first), with their columns that hold JSON text. */
+const TABLES: ReadonlyArray<{ name: string, json: readonly string[] }> = [
+  { name: 'flows', json: ['test_users'] },
+  { name: 'flow_revisions', json: ['definition', 'errors', 'warnings'] },
+  { name: 'executions', json: [] },
+  { name: 'execution_contexts', json: ['context'] },
+  { name: 'steps', json: ['context'] }
+]
+
+export const SNAPSHOT_FORMAT = 'studio-emulator/snapshot'
+
+export interface Snapshot {
+  format: typeof SNAPSHOT_FORMAT
+  schema_version: number
+  tables: Record<string, Array<Record<string, unknown>>>
+}
+
+export class SnapshotError extends Error {}
+
+export type SnapshotRepository = ReturnType<typeof createSnapshotRepository>
+
+export function createSnapshotRepository (db: DB, extraTables: ReadonlyArray<{ name: string, json: readonly string[] }> = []) {
+  const tables = [...TABLES, ...extraTables]
+  const info = new Map(tables.map(t => [t.name, db.prepare(`PRAGMA table_info(${t.name})`).all() as Array<{ name: string, pk: number }>]))
+  const columns = new Map([...info].map(([name, cols]) => [name, cols.map(c => c.name)]))
+  // Rows in primary-key order, so that an export is stable and an import recreates the same order.
+  const selectAll = new Map([...info].map(([name, cols]) => {
+    const pk = cols.filter(c => c.pk > 0).sort((a, b) => a.pk - b.pk).map(c => c.name)
+    return [name, db.prepare(`SELECT * FROM ${name} ORDER BY ${pk.length > 0 ? pk.join(', ') : 'rowid'}`)]
+  }))
+  const insert = new Map(tables.map(t => {
+    const cols = columns.get(t.name) as string[]
+    return [t.name, db.prepare(`INSERT INTO ${t.name} (${cols.join(', ')}) VALUES (${cols.map(c => `@${c}`).join(', ')})`)]
+  }))
+  const deleteFlows = db.prepare('DELETE FROM flows')
+  const deleteAccountFlows = db.prepare('DELETE FROM flows WHERE account_sid = ?')
+  const deleteEvents = db.prepare('DELETE FROM event_outbox')
+  const deleteAccountEvents = db.prepare('DELETE FROM event_outbox WHERE account_sid = ?')
+
+  function exportSnapshot (): Snapshot {
+    const out: Snapshot['tables'] = {}
+    for (const t of tables) {
+      out[t.name] = (selectAll.get(t.name)?.all() as Array<Record<string, unknown>>).map(row => {
+        for (const c of t.json) if (typeof row[c] === 'string') row[c] = JSON.parse(row[c])
+        return row
+      })
+    }
+    return { format: SNAPSHOT_FORMAT, schema_version: schemaVersion(db), tables: out }
+  }
+
+  /** Deletes every flow (and, through foreign keys, every revision, execution, context and step) and all events. */
+  const deleteAllData = db.transaction((): void => {
+    deleteFlows.run()
+    deleteEvents.run()
+  })
+
+  /** Deletes one account's flows and everything under them, and its events. */
+  const deleteAccountData = db.transaction((accountSid: string): void => {
+    deleteAccountFlows.run(accountSid)
+    deleteAccountEvents.run(accountSid)
+  })
+
+  /** Replaces all data with a snapshot, in one transaction: a bad snapshot changes nothing. */
+  const importSnapshot = db.transaction((doc: unknown): void => {
+    const snapshot = checkShape(doc)
+    deleteAllData()
+    for (const t of tables) {
+      const cols = columns.get(t.name) as string[]
+      const rows = snapshot.tables[t.name] ?? []
+      rows.forEach((row, i) => {
+        if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new SnapshotError(`tables.${t.name}[${i}] is not an object`)
+        const unknown = Object.keys(row).filter(k => !cols.includes(k))
+        if (unknown.length > 0) throw new SnapshotError(`tables.${t.name}[${i}] has unknown columns: ${unknown.join(', ')}`)
+        const values: Record<string, unknown> = {}
+        for (const c of cols) {
+          const v = row[c] ?? null
+          values[c] = t.json.includes(c) && v !== null ? JSON.stringify(v) : typeof v === 'boolean' ? Number(v) : v
+          if (values[c] !== null && typeof values[c] === 'object') throw new SnapshotError(`tables.${t.name}[${i}].${c} must be a scalar`)
+        }
+        try {
+          insert.get(t.name)?.run(values)
+        } catch (err) {
+          throw new SnapshotError(`tables.${t.name}[${i}]: ${(err as Error).message}`)
+        }
+      })
+    }
+  })
+
+  function checkShape (doc: unknown): Snapshot {
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new SnapshotError('a snapshot is a JSON object')
+    const d = doc as Partial<Snapshot>
+    if (d.format !== SNAPSHOT_FORMAT) throw new SnapshotError(`format must be "${SNAPSHOT_FORMAT}"`)
+    const current = schemaVersion(db)
+    if (d.schema_version !== current) throw new SnapshotError(`schema_version ${String(d.schema_version)} does not match this emulator's ${current}`)
+    if (d.tables === null || typeof d.tables !== 'object' || Array.isArray(d.tables)) throw new SnapshotError('tables must be an object')
+    const unknown = Object.keys(d.tables).filter(k => !tables.some(t => t.name === k))
+    if (unknown.length > 0) throw new SnapshotError(`unknown tables: ${unknown.join(', ')}`)
+    for (const [name, rows] of Object.entries(d.tables)) if (!Array.isArray(rows)) throw new SnapshotError(`tables.${name} must be an array`)
+    return d as Snapshot
+  }
+
+  return { exportSnapshot, importSnapshot, deleteAllData, deleteAccountData }
+}
