@@ -73,6 +73,14 @@ test('the server starts on a file database, prints the default account, serves, 
   assert.ok(body.url.startsWith(url), 'URLs point back at the server that was called')
   p.child.kill('SIGTERM')
   assert.equal(await p.exited, 0)
+  // One structured line per request: method, path, status, latency, account and request id.
+  const requestLine = p.output().stdout.split('\n').filter(l => l.includes('"msg":"request"')).map(l => JSON.parse(l))[0]
+  assert.equal(requestLine.method, 'POST')
+  assert.equal(requestLine.path, '/v1/Flows/FW0123456789abcdef0123456789abcdef/Executions')
+  assert.equal(requestLine.status, 200)
+  assert.equal(typeof requestLine.latency_ms, 'number')
+  assert.equal(requestLine.account, 'ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')
+  assert.equal(requestLine.reqId, res.headers.get('twilio-request-id'))
   assert.ok(existsSync(db))
   assert.ok(!existsSync(`${db}-wal`), 'the database was closed cleanly (WAL checkpointed and removed)')
 })
@@ -95,4 +103,21 @@ test('a database written by a newer emulator is refused at startup', async (t) =
   const p = start(['--port', '0', '--db', db])
   assert.equal(await p.exited, 1)
   assert.match(p.output().stderr, /9999/)
+})
+
+test('--log-pretty prints readable lines, one per request', async () => {
+  const p = start(['--port', '0', '--db', ':memory:', '--log-pretty'])
+  let url = ''
+  for (let i = 0; i < 200 && url === ''; i++) {
+    url = /Studio Emulator listening url=(http:\/\/\S+)/.exec(p.output().stdout)?.[1] ?? ''
+    if (url === '') await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  assert.notEqual(url, '', p.output().stdout)
+  await fetch(`${url}/v1/Flows/FW0123456789abcdef0123456789abcdef/Executions`, { headers: { authorization: AUTH } })
+  await new Promise(resolve => setTimeout(resolve, 200))
+  p.child.kill('SIGTERM')
+  assert.equal(await p.exited, 0)
+  const lines = p.output().stdout.split('\n')
+  assert.ok(lines.some(l => /^\d\d:\d\d:\d\d\.\d{3} INFO  GET \/v1\/Flows\/FW0123456789abcdef0123456789abcdef\/Executions 200 [\d.]+ms ACa+ RQ[0-9a-f]{32}$/.test(l)), p.output().stdout)
+  assert.ok(!lines.some(l => l.startsWith('{')), 'no JSON lines')
 })
