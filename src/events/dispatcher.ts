@@ -21,7 +21,8 @@ export function createEventDispatcher (opts: DispatcherOptions) {
   const { url, store, log } = opts
   const initialRetryMs = opts.initialRetryMs ?? 500
   const maxRetryMs = opts.maxRetryMs ?? 30_000
-  const timeoutMs = opts.timeoutMs ?? 10_000
+  // Twilio gives a webhook sink 5 s to answer (Event Streams webhook quickstart).
+  const timeoutMs = opts.timeoutMs ?? 5_000
   const batchSize = opts.batchSize ?? 50
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
