@@ -118,6 +118,6 @@ test('--log-pretty prints readable lines, one per request', async () => {
   p.child.kill('SIGTERM')
   assert.equal(await p.exited, 0)
   const lines = p.output().stdout.split('\n')
-  assert.ok(lines.some(l => /^\d\d:\d\d:\d\d\.\d{3} INFO  GET \/v1\/Flows\/FW0123456789abcdef0123456789abcdef\/Executions 200 [\d.]+ms ACa+ RQ[0-9a-f]{32}$/.test(l)), p.output().stdout)
+  assert.ok(lines.some(l => /^\d\d:\d\d:\d\d\.\d{3} INFO {2}GET \/v1\/Flows\/FW0123456789abcdef0123456789abcdef\/Executions 200 [\d.]+ms ACa+ RQ[0-9a-f]{32}$/.test(l)), p.output().stdout)
   assert.ok(!lines.some(l => l.startsWith('{')), 'no JSON lines')
 })

@@ -49,7 +49,8 @@ export function createEventDispatcher (opts: DispatcherOptions) {
   }
 
   async function pump (): Promise<void> {
-    while (!stopped) {
+    for (;;) {
+      if (stopped) return
       const batch = store.oldestPendingEvents(batchSize)
       const first = batch[0]
       if (first === undefined) return

@@ -114,7 +114,7 @@ test('a bad snapshot is refused with 400 and changes nothing', async (t) => {
 
 test('STUDIO_ADMIN_TOKEN guards the control API with a bearer token', async (t) => {
   const app = await buildTestApp(t, { raw: { adminToken: 's3cret' } })
-  for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'Basic czNjcmV0' }]) {
+  for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'Basic czNjcmV0' }] as Array<Record<string, string>>) {
     const res = await admin(app, 'GET', '/__emulator/requests', undefined, headers)
     assert.equal(res.status, 401)
     assert.equal(res.body.code, 20003)
