@@ -19,7 +19,11 @@ import { executionStepRoutes } from './routes/execution-steps.js'
 import { executionRoutes } from './routes/executions.js'
 import { flowRoutes } from './routes/flows.js'
 import { healthRoutes } from './routes/health.js'
-import { systemClock, type Clock } from './studio/clock.js'
+import { createControllableClock, type Clock } from './studio/clock.js'
+import { createWidgetChoices } from './engine/choices.js'
+import { createFlowRuntime } from './engine/runtime.js'
+import { inboundRoutes } from './routes/inbound.js'
+import { createInboundService } from './studio/inbound.js'
 import { createExecutionWriter } from './studio/execution-writer.js'
 import { createExecutionService } from './studio/executions.js'
 import { createFlowService } from './studio/flows.js'
@@ -34,6 +38,8 @@ export interface AppOptions {
   eventRetry?: { initialMs: number, maxMs: number }
   /** Randomness for probabilistic faults. */
   random?: () => number
+  /** How often the engine checks waits and expiry on real time. */
+  engineTickMs?: number
 }
 
 export const BODY_LIMIT = 1024 * 1024
@@ -43,7 +49,8 @@ const isTwilioPath = (url: string) => url.startsWith('/v1/') || url.startsWith('
 
 export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const { config } = opts
-  const clock = opts.clock ?? systemClock
+  // The emulator's clock follows real time (or the given clock) until the control API moves it.
+  const clock = createControllableClock(opts.clock)
   const ownsDb = opts.db === undefined
   const db = opts.db ?? openDatabase(config.dbPath)
   const closeDb = () => { if (ownsDb && db.open) db.close() }
@@ -74,7 +81,10 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     : createEventDispatcher({ url: config.eventsUrl, store, log: app.log, initialRetryMs: opts.eventRetry?.initialMs, maxRetryMs: opts.eventRetry?.maxMs })
   const writer = createExecutionWriter({ store, clock, events: dispatcher === undefined ? undefined : { committed: dispatcher.kick } })
   const flows = createFlowService({ store, clock, mode: config.flowsMode })
-  const executions = createExecutionService({ store, clock, flows, writer })
+  const choices = createWidgetChoices()
+  const engine = createFlowRuntime({ store, writer, clock, choices, log: app.log, tickMs: opts.engineTickMs })
+  const executions = createExecutionService({ store, clock, flows, writer, engine })
+  const inbound = createInboundService({ store, clock, flows, executions, engine })
   const journal = createJournal(config.journalSize)
   const faults: FaultService = createFaultService(opts.random)
   const rateLimiter = config.rateLimits ? createRateLimiter(clock) : undefined
@@ -90,8 +100,12 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   }
 
   app.decorate('store', store)
-  app.addHook('onReady', async () => { dispatcher?.kick() })
+  app.addHook('onReady', async () => {
+    dispatcher?.kick()
+    engine.start()
+  })
   app.addHook('onClose', async () => {
+    await engine.stop()
     await dispatcher?.stop()
     closeDb()
   })
@@ -139,7 +153,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
 
   await app.register(healthRoutes, { store })
-  await app.register(emulatorRoutes, { prefix: '/__emulator', config, store, journal, faults, seedFlows, kickEvents: () => dispatcher?.kick() })
+  await app.register(emulatorRoutes, { prefix: '/__emulator', config, store, journal, faults, seedFlows, kickEvents: () => dispatcher?.kick(), clock, engine, choices })
+  await app.register(inboundRoutes, { accountSids, inbound })
 
   const deps = { config, store, executions, flows, rateLimiter }
   const twilio = { faults }

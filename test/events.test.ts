@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.js'
-import { ACCOUNT_A, buildTestApp, call, createExecution, testConfig } from './helper.js'
-import { definitionWith, greetingDefinition } from './flows.js'
+import { ACCOUNT_A, buildTestApp, call, createExecution, idle, testConfig } from './helper.js'
+import { askDefinition, definitionWith } from './flows.js'
 
 /** A local sink: records every batch; `up = false` makes it answer 503. */
 async function sink (t: TestContext) {
@@ -47,12 +47,14 @@ const eventRetry = { initialMs: 20, maxMs: 100 }
 test('execution.started, step.ended and execution.ended reach the sink in order as CloudEvents', async (t) => {
   const s = await sink(t)
   const app = await buildTestApp(t, { raw: { eventsUrl: s.url }, eventRetry })
-  const greeting = (await call(app, 'POST', '/v2/Flows', { FriendlyName: 'g', Status: 'published', Definition: JSON.stringify(greetingDefinition()) })).body.sid
+  const ask = (await call(app, 'POST', '/v2/Flows', { FriendlyName: 'g', Status: 'published', Definition: JSON.stringify(askDefinition()) })).body.sid
   const endsAtOnce = (await call(app, 'POST', '/v2/Flows', { FriendlyName: 'e', Status: 'published', Definition: JSON.stringify(definitionWith([])) })).body.sid
-  const a = (await createExecution(app, { To: '+1555' }, { version: 'v2', flow: greeting })).body
-  await call(app, 'POST', `/v2/Flows/${greeting}/Executions/${a.sid}`, { Status: 'ended' })
+  const a = (await createExecution(app, { To: '+1555' }, { version: 'v2', flow: ask })).body
+  await idle(app) // a now waits in Ask for a reply
+  await call(app, 'POST', `/v2/Flows/${ask}/Executions/${a.sid}`, { Status: 'ended' })
   const b = (await createExecution(app, { To: '+1666' }, { version: 'v2', flow: endsAtOnce })).body
   await until('6 events', () => s.events().length === 6)
+  await until('the outbox to mark them delivered', async () => (await outbox(app)).pending === 0)
 
   const events = s.events()
   assert.deepEqual(events.map(e => [e.type, e.data.execution_sid]), [
@@ -81,7 +83,7 @@ test('execution.started, step.ended and execution.ended reach the sink in order 
   assert.equal(step.dataschema, 'https://events-schemas.twilio.com/Studio.FlowStepEvent/1')
   assert.equal(step.data.name, 'incomingRequest')
   assert.equal(step.data.transitioned_from, 'Trigger')
-  assert.equal(step.data.transitioned_to, 'Greet')
+  assert.equal(step.data.transitioned_to, 'Ask')
   assert.match(step.data.step_sid, /^FT/)
   assert.equal(ended.data.status, 'ended')
   assert.equal(ended.data.ended_reason, 'ENDED_BY_API')
@@ -124,7 +126,7 @@ test('undelivered events survive a restart and are delivered by the next process
   await second.ready()
   await until('delivery after restart', () => s.events().length === 1)
   assert.equal(s.events()[0].data.execution_sid, sid)
-  assert.equal((await outbox(second)).pending, 0)
+  await until('the outbox to mark it delivered', async () => (await outbox(second)).pending === 0)
 })
 
 test('POST /__emulator/events/retry delivers pending events now', async (t) => {

@@ -24,7 +24,7 @@ test('STUDIO_FLOWS_DIR seeds every account with stable SIDs (given, or derived f
   const greeting = derivedFlowSid('greeting.json')
   for (const who of [ACCOUNT_A, ACCOUNT_B, KEY_A]) {
     const list = await call(app, 'GET', '/v2/Flows', undefined, who)
-    assert.deepEqual(list.body.flows.map((f: any) => f.sid).sort(), [ENDS, greeting].sort())
+    assert.deepEqual(list.body.flows.map((f: any) => f.sid).sort(), [ENDS, greeting, derivedFlowSid('ask.json')].sort())
   }
   const flow = await call(app, 'GET', `/v2/Flows/${greeting}`)
   assert.equal(flow.body.friendly_name, 'greeting')
@@ -92,7 +92,7 @@ test('STUDIO_FLOWS=strict: unknown flows are 404 as in the cloud, seeded and cre
   assertTwilioError(await createExecution(app, {}, { version: 'v2' }), 404, 20404)
   assertTwilioError(await call(app, 'GET', `/v1/Flows/${FLOW}/Executions`), 404, 20404, `The requested resource /Flows/${FLOW}/Executions was not found`)
   assertTwilioError(await call(app, 'GET', `/v2/Flows/${FLOW}`), 404, 20404)
-  assert.equal((await call(app, 'GET', '/v2/Flows')).body.flows.length, 2)
+  assert.equal((await call(app, 'GET', '/v2/Flows')).body.flows.length, 3)
 
   const seeded = await createExecution(app, {}, { version: 'v2', flow: derivedFlowSid('greeting.json') })
   assert.equal(seeded.status, 201)

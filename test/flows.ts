@@ -35,3 +35,8 @@ export function definitionWith (states: Array<Record<string, unknown>>, firstWid
     flags: { allow_concurrent_calls: true }
   }
 }
+
+/** The ask fixture: Trigger → Ask (send-and-wait-for-reply) → Thanks, or Bye on timeout. */
+export function askDefinition (): Record<string, any> {
+  return fixture('ask')
+}

@@ -74,3 +74,9 @@ export function assertTwilioError (res: { status: number, body: any, headers: Re
   if (!String(res.headers['content-type']).startsWith('application/json')) problems.push(`content-type ${String(res.headers['content-type'])}`)
   if (problems.length > 0) throw new Error(`not the expected Twilio error: ${problems.join('; ')}\n${JSON.stringify(res.body)}`)
 }
+
+/** Waits until the flow engine has nothing in progress (GET /__emulator/idle). */
+export async function idle (app: FastifyInstance): Promise<void> {
+  const res = await app.inject({ method: 'GET', url: '/__emulator/idle?timeout_ms=20000' })
+  if (res.statusCode !== 200) throw new Error(`the engine did not become idle: ${res.body}`)
+}

@@ -3,16 +3,18 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, call } from './helper.js'
-import { greetingDefinition } from './flows.js'
+import { buildTestApp, call, idle } from './helper.js'
+import { askDefinition, greetingDefinition } from './flows.js'
 import { assertMatchesSpec, operations } from './spec.js'
 
 interface Fixture { flow: string, execution: string, step: string }
 
 let contact = 0
 async function fixture (app: FastifyInstance, version: 'v1' | 'v2', collection = 'Executions'): Promise<Fixture> {
-  const flow = (await call(app, 'POST', '/v2/Flows', { FriendlyName: 'coverage', Status: 'published', Definition: JSON.stringify(greetingDefinition()) })).body.sid
+  // A flow that waits for a reply, so that its executions stay active and have a step.
+  const flow = (await call(app, 'POST', '/v2/Flows', { FriendlyName: 'coverage', Status: 'published', Definition: JSON.stringify(askDefinition()) })).body.sid
   const execution = (await call(app, 'POST', `/${version}/Flows/${flow}/${collection}`, { To: `+1555${contact++}`, From: '+15550000000' })).body.sid
+  await idle(app)
   const steps = (await call(app, 'GET', `/${version}/Flows/${flow}/${collection}/${execution}/Steps`)).body.steps
   return { flow, execution, step: steps[0].sid }
 }

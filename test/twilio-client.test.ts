@@ -92,7 +92,7 @@ test('twilio-node auto-pages through 2,500 executions with page sizes 1000 and 5
 test('twilio-node creates and publishes a flow, revises it, starts a v2 execution and reads its steps and context', async (t) => {
   const { baseUrl } = await listening(t)
   const client = clientFor(baseUrl)
-  const definition = (await import('./flows.js')).greetingDefinition()
+  const definition = (await import('./flows.js')).askDefinition()
 
   const valid = await client.studio.v2.flowValidate.update({ friendlyName: 'Greeting', status: 'published', definition })
   assert.equal(valid.valid, true)
@@ -118,10 +118,11 @@ test('twilio-node creates and publishes a flow, revises it, starts a v2 executio
   assert.equal(execution.flowVersion, 2)
   await assert.rejects(executions.create({ to: '+15551234567', from: '+15557654321' }),
     (err: any) => err.status === 409 && err.code === 20409 && err.details.conflicting_execution_sid === execution.sid)
+  await fetch(`${baseUrl}/__emulator/idle`)
   const steps = await executions(execution.sid).steps.list()
-  assert.equal(steps.length, 1)
+  assert.equal(steps.length, 1, 'the execution waits in Ask for a reply')
   assert.equal(steps[0]?.name, 'incomingRequest')
-  assert.equal(steps[0]?.transitionedTo, 'Greet')
+  assert.equal(steps[0]?.transitionedTo, 'Ask')
   const stepContext = await executions(execution.sid).steps(steps[0]?.sid as string).stepContext().fetch()
   assert.deepEqual((stepContext.context as any).flow.data, { name: 'Ana' })
   const context = await executions(execution.sid).executionContext().fetch()

@@ -9,7 +9,9 @@ const TABLES: ReadonlyArray<{ name: string, json: readonly string[] }> = [
   { name: 'flow_revisions', json: ['definition', 'errors', 'warnings'] },
   { name: 'executions', json: [] },
   { name: 'execution_contexts', json: ['context'] },
-  { name: 'steps', json: ['context'] }
+  { name: 'steps', json: ['context'] },
+  { name: 'widget_outbox', json: ['detail'] },
+  { name: 'inbound_messages', json: [] }
 ]
 
 export const SNAPSHOT_FORMAT = 'studio-emulator/snapshot'
@@ -39,6 +41,10 @@ export function createSnapshotRepository (db: DB, extraTables: ReadonlyArray<{ n
   }))
   const deleteFlows = db.prepare('DELETE FROM flows')
   const deleteAccountFlows = db.prepare('DELETE FROM flows WHERE account_sid = ?')
+  const deleteOutbox = db.prepare('DELETE FROM widget_outbox')
+  const deleteAccountOutbox = db.prepare('DELETE FROM widget_outbox WHERE account_sid = ?')
+  const deleteInbound = db.prepare('DELETE FROM inbound_messages')
+  const deleteAccountInbound = db.prepare('DELETE FROM inbound_messages WHERE account_sid = ?')
   const deleteEvents = db.prepare('DELETE FROM event_outbox')
   const deleteAccountEvents = db.prepare('DELETE FROM event_outbox WHERE account_sid = ?')
 
@@ -57,12 +63,16 @@ export function createSnapshotRepository (db: DB, extraTables: ReadonlyArray<{ n
   const deleteAllData = db.transaction((): void => {
     deleteFlows.run()
     deleteEvents.run()
+    deleteOutbox.run()
+    deleteInbound.run()
   })
 
   /** Deletes one account's flows and everything under them, and its events. */
   const deleteAccountData = db.transaction((accountSid: string): void => {
     deleteAccountFlows.run(accountSid)
     deleteAccountEvents.run(accountSid)
+    deleteAccountOutbox.run(accountSid)
+    deleteAccountInbound.run(accountSid)
   })
 
   /** Replaces all data with a snapshot, in one transaction: a bad snapshot changes nothing. */

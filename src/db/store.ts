@@ -1,5 +1,6 @@
 // The data layer: the repositories (the only code with SQL), opened over one database. accountSid comes first in
 // every repository method and reaches every WHERE clause, so one account can never read or change another's rows.
+import { createEngineRepository } from './engine.js'
 import { createExecutionRepository } from './executions.js'
 import { createFlowRepository } from './flows.js'
 import { readMigrations, schemaVersion } from './migrate.js'
@@ -41,6 +42,7 @@ export function createStore (db: DB) {
     ...createFlowRepository(db),
     ...createExecutionRepository(db),
     ...createOutboxRepository(db),
+    ...createEngineRepository(db),
     ...createSnapshotRepository(db)
   }
 }

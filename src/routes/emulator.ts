@@ -3,6 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
+import type { WidgetChoices } from '../engine/choices.js'
 import type { FaultService } from '../control/faults.js'
 import type { Journal } from '../control/journal.js'
 import { SnapshotError } from '../db/snapshot.js'
@@ -10,6 +11,8 @@ import type { Store } from '../db/store.js'
 import { refuseOtherMethods } from '../http/methods.js'
 import { TwilioError, invalidParameter, resourceNotFound } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'
+import type { ControllableClock } from '../studio/clock.js'
+import { parseTwilioDate } from '../twilio/dates.js'
 
 export interface EmulatorRoutesOptions {
   config: Config
@@ -20,6 +23,9 @@ export interface EmulatorRoutesOptions {
   seedFlows: (accountSids?: readonly string[]) => void
   /** Wakes event delivery (after a retry request). */
   kickEvents: () => void
+  clock: ControllableClock
+  engine: { idle: () => Promise<void>, tick: () => void }
+  choices: WidgetChoices
 }
 
 /** Snapshots of demo environments can be large. */
@@ -123,6 +129,103 @@ export async function emulatorRoutes (app: FastifyInstance, opts: EmulatorRoutes
     return { retried }
   })
 
+  app.get<{ Querystring: { flow?: string, execution?: string, to?: string, kind?: string, account?: string, limit?: string } }>('/outbox', async function listOutbox (request) {
+    const q = request.query
+    const limit = Math.min(Number(q.limit ?? 1000) || 1000, 100_000)
+    const records = store.listOutbox(q.account ?? null, { flowSid: q.flow, executionSid: q.execution, to: q.to, kind: q.kind, limit })
+    return {
+      messages: records.map(r => ({
+        sid: r.sid,
+        kind: r.kind,
+        account_sid: r.accountSid,
+        flow_sid: r.flowSid,
+        execution_sid: r.executionSid,
+        widget: r.widget,
+        widget_type: r.widgetType,
+        to: r.to,
+        from: r.from,
+        body: r.body,
+        detail: r.detail,
+        date_created: new Date(r.dateCreated).toISOString()
+      }))
+    }
+  })
+
+  app.delete<{ Querystring: { account?: string } }>('/outbox', async function clearOutbox (request, reply) {
+    store.clearOutbox(request.query.account ?? null)
+    return await reply.code(204).send()
+  })
+
+  const clockState = () => {
+    const st = opts.clock.state()
+    return { now: new Date(st.now).toISOString(), frozen: st.frozen, offset_ms: st.offset_ms }
+  }
+
+  app.get('/clock', async () => clockState())
+
+  /** Moves the emulator's clock: {"advance_ms": 3600000}, {"set": "2030-01-01T00:00:00Z"}, {"freeze": true}, {"reset": true}. */
+  app.post<{ Body: { advance_ms?: unknown, set?: unknown, freeze?: unknown, reset?: unknown } | null }>('/clock', async function moveClock (request) {
+    const b = request.body ?? {}
+    if (b === null || typeof b !== 'object') throw invalidParameter('body', 'must be a JSON object')
+    if (b.reset === true) opts.clock.reset()
+    if (b.freeze !== undefined) {
+      if (typeof b.freeze !== 'boolean') throw invalidParameter('freeze', 'must be true or false')
+      opts.clock.freeze(b.freeze)
+    }
+    if (b.set !== undefined) {
+      const ms = typeof b.set === 'string' ? parseTwilioDate(b.set) : undefined
+      if (ms === undefined) throw invalidParameter('set', 'must be an ISO 8601 date-time')
+      opts.clock.set(ms)
+    }
+    if (b.advance_ms !== undefined) {
+      if (typeof b.advance_ms !== 'number' || !Number.isFinite(b.advance_ms)) throw invalidParameter('advance_ms', 'must be a number of milliseconds')
+      opts.clock.advance(b.advance_ms)
+    }
+    // Timeouts and expiry that the move made due fire now; wait for them with /idle.
+    opts.engine.tick()
+    return clockState()
+  })
+
+  /** Answers when the flow engine has nothing in progress (no execution mid-step), so tests never sleep. */
+  app.get<{ Querystring: { timeout_ms?: string } }>('/idle', async function idle (request, reply) {
+    const timeoutMs = Math.min(Number(request.query.timeout_ms ?? 30_000) || 30_000, 300_000)
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<'timeout'>(resolve => { timer = setTimeout(() => resolve('timeout'), timeoutMs) })
+    const result = await Promise.race([opts.engine.idle().then(() => 'idle' as const), timedOut])
+    clearTimeout(timer)
+    return await reply.code(result === 'idle' ? 200 : 503).send({ idle: result === 'idle' })
+  })
+
+  app.get('/widget-events', async () => ({ choices: opts.choices.list() }))
+
+  /** Chooses the event a telephony/Flex widget takes: {"widget": "gather_1", "event": "keypress", "publish": {"Digits": "1"}}. */
+  app.post<{ Body: Record<string, unknown> | null }>('/widget-events', async function chooseWidgetEvent (request, reply) {
+    const b = request.body
+    if (b === null || typeof b !== 'object' || Array.isArray(b)) throw invalidParameter('body', 'must be a JSON object')
+    if (typeof b.widget !== 'string' || b.widget === '') throw invalidParameter('widget', 'is required (the widget name)')
+    if (typeof b.event !== 'string' || b.event === '') throw invalidParameter('event', 'is required (the transition event to take)')
+    if (b.publish !== undefined && (b.publish === null || typeof b.publish !== 'object' || Array.isArray(b.publish))) throw invalidParameter('publish', 'must be an object')
+    if (b.flow_sid !== undefined && !isSid('FW', b.flow_sid)) throw invalidParameter('flow_sid', 'must be a Flow SID')
+    if (b.times !== undefined && (typeof b.times !== 'number' || !Number.isInteger(b.times) || b.times < 1)) throw invalidParameter('times', 'must be a positive integer')
+    const choice = opts.choices.add({
+      widget: b.widget,
+      event: b.event,
+      publish: (b.publish ?? {}) as Record<string, unknown>,
+      flow_sid: (b.flow_sid as string | undefined) ?? null,
+      remaining: (b.times as number | undefined) ?? null
+    })
+    return await reply.code(201).send(choice)
+  })
+
+  app.delete('/widget-events', async function clearWidgetEvents (_request, reply) {
+    opts.choices.clear()
+    return await reply.code(204).send()
+  })
+
+  refuseOtherMethods(app, '/outbox', ['GET', 'DELETE'])
+  refuseOtherMethods(app, '/clock', ['GET', 'POST'])
+  refuseOtherMethods(app, '/idle', ['GET'])
+  refuseOtherMethods(app, '/widget-events', ['GET', 'POST', 'DELETE'])
   refuseOtherMethods(app, '/reset', ['POST'])
   refuseOtherMethods(app, '/snapshot', ['GET', 'PUT'])
   refuseOtherMethods(app, '/requests', ['GET', 'DELETE'])

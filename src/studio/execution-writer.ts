@@ -1,9 +1,10 @@
-// Every change to an execution's life goes through here: each write lands in one transaction together with the
-// Event Streams event that describes it (when STUDIO_EVENTS_URL is set), then the dispatcher is woken.
+// Every change to an execution's life goes through here: each batch of writes lands in one transaction together
+// with the Event Streams events that describe it (when STUDIO_EVENTS_URL is set); the dispatcher is woken after.
+import type { RunState } from '../db/engine.js'
 import type { NewExecution, NewStep } from '../db/executions.js'
 import type { Store } from '../db/store.js'
 import { EXECUTION_ENDED, EXECUTION_STARTED, executionEvent, stepEndedEvent, type CloudEvent } from '../events/cloud-events.js'
-import type { EndedReason, ExecutionRecord, FlowRecord, JsonObject, StepRecord } from '../types.js'
+import type { EndedReason, FlowRecord, JsonObject } from '../types.js'
 import type { Clock } from './clock.js'
 
 /** Where events go: absent when STUDIO_EVENTS_URL is not set, so no event is written at all. */
@@ -13,6 +14,7 @@ export interface EventOutlet {
 }
 
 export type ExecutionWriter = ReturnType<typeof createExecutionWriter>
+export type WriteBatch = ReturnType<ExecutionWriter['ops']>
 
 export function createExecutionWriter (deps: { store: Store, clock: Clock, events?: EventOutlet | undefined }) {
   const { store, clock, events } = deps
@@ -21,41 +23,48 @@ export function createExecutionWriter (deps: { store: Store, clock: Clock, event
     if (events !== undefined) store.enqueueEvent(accountSid, executionSid, event.type, event as unknown as Record<string, unknown>, clock.now())
   }
 
-  function write<T> (fn: () => T): T {
-    const result = store.transaction(fn)
+  /** The writes available inside a batch. */
+  function ops () {
+    return {
+      /** Creates an execution (or finds the contact's active one) and records execution.started. */
+      create (accountSid: string, flow: FlowRecord, input: NewExecution) {
+        const result = store.createExecution(accountSid, flow, input)
+        if (result.outcome === 'created') emit(accountSid, input.sid, executionEvent(EXECUTION_STARTED, result.execution, input.now))
+        return result
+      },
+      /** Records a step (and step.ended). */
+      recordStep (accountSid: string, flowSid: string, executionSid: string, step: NewStep) {
+        const record = store.insertStep(accountSid, flowSid, executionSid, step)
+        if (record !== undefined) emit(accountSid, executionSid, stepEndedEvent(record, step.now))
+        return record
+      },
+      updateContext (accountSid: string, flowSid: string, executionSid: string, context: JsonObject): void {
+        store.updateExecutionContext(accountSid, flowSid, executionSid, context)
+      },
+      setRunState (accountSid: string, executionSid: string, state: Omit<RunState, 'parentExecutionSid' | 'parentStepSid'>): boolean {
+        return store.setRunState(accountSid, executionSid, state)
+      },
+      /** Ends an active execution (and records execution.ended); the outcome says whether it was active. */
+      end (accountSid: string, flowSid: string, sid: string, reason: EndedReason) {
+        const now = clock.now()
+        const result = store.endExecution(accountSid, flowSid, sid, reason, now)
+        if (result.outcome === 'ended') emit(accountSid, sid, executionEvent(EXECUTION_ENDED, result.execution, now))
+        return result
+      }
+    }
+  }
+
+  /** Runs `fn` with the write operations in one transaction: all of it lands, with its events, or none. */
+  function batch<T> (fn: (w: WriteBatch) => T): T {
+    const result = store.transaction(() => fn(ops()))
     events?.committed()
     return result
   }
 
-  /** Creates an execution (or finds the contact's active one) and records execution.started. */
-  function create (accountSid: string, flow: FlowRecord, input: NewExecution) {
-    return write(() => {
-      const result = store.createExecution(accountSid, flow, input)
-      if (result.outcome === 'created') emit(accountSid, input.sid, executionEvent(EXECUTION_STARTED, result.execution, input.now))
-      return result
-    })
+  return {
+    ops,
+    batch,
+    create: (accountSid: string, flow: FlowRecord, input: NewExecution) => batch(w => w.create(accountSid, flow, input)),
+    end: (accountSid: string, flowSid: string, sid: string, reason: EndedReason) => batch(w => w.end(accountSid, flowSid, sid, reason))
   }
-
-  /** Records a step (and step.ended), replacing the execution's Context when the step changed it. */
-  function recordStep (accountSid: string, execution: ExecutionRecord, step: NewStep, context?: JsonObject): StepRecord | undefined {
-    return write(() => {
-      const record = store.insertStep(accountSid, execution.flowSid, execution.sid, step)
-      if (record === undefined) return undefined
-      if (context !== undefined) store.updateExecutionContext(accountSid, execution.flowSid, execution.sid, context)
-      emit(accountSid, execution.sid, stepEndedEvent(record, step.now))
-      return record
-    })
-  }
-
-  /** Ends an active execution (and records execution.ended); the outcome says whether it was active. */
-  function end (accountSid: string, flowSid: string, sid: string, reason: EndedReason) {
-    return write(() => {
-      const now = clock.now()
-      const result = store.endExecution(accountSid, flowSid, sid, reason, now)
-      if (result.outcome === 'ended') emit(accountSid, sid, executionEvent(EXECUTION_ENDED, result.execution, now))
-      return result
-    })
-  }
-
-  return { create, recordStep, end }
 }

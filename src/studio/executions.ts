@@ -5,10 +5,9 @@ import {
   malformedContactParameters, resourceNotFound
 } from '../twilio/errors.js'
 import { contactSid, newSid } from '../twilio/sid.js'
-import type { Caller, ExecutionRecord, ExecutionStatus, JsonObject } from '../types.js'
+import type { Caller, ExecutionRecord, ExecutionStatus, FlowRecord, FlowRevisionRecord, JsonObject } from '../types.js'
 import type { Clock } from './clock.js'
 import type { ExecutionWriter } from './execution-writer.js'
-import { nextState, triggerState } from './flow-definition.js'
 import type { FlowService } from './flows.js'
 
 export interface StartRequest {
@@ -65,56 +64,58 @@ export function initialContext (flowSid: string, executionSid: string, req: { to
 
 export type ExecutionService = ReturnType<typeof createExecutionService>
 
-export function createExecutionService (deps: { store: Store, clock: Clock, flows: FlowService, writer: ExecutionWriter }) {
-  const { store, clock, flows, writer } = deps
+/** The engine's side of starting and ending: it runs what a create started, and resumes a subflow's parent. */
+export interface EnginePort {
+  started: (accountSid: string, sid: string) => void
+  executionEnded: (accountSid: string, sid: string) => void
+}
 
-  /** Starts an execution; `created` is false when v1's rule handed back the contact's active one. */
+export function createExecutionService (deps: { store: Store, clock: Clock, flows: FlowService, writer: ExecutionWriter, engine: EnginePort }) {
+  const { store, clock, flows, writer, engine } = deps
+
+  /**
+   * Starts an execution from a REST create; `created` is false when v1's rule handed back the contact's active
+   * one. The create answers with the execution as started; the engine runs the flow right after, as Studio does.
+   */
   function start (caller: Caller, flowSid: string, req: StartRequest, rule: ActiveContactRule): { execution: ExecutionRecord, created: boolean } {
     if (Buffer.byteLength(req.to) + Buffer.byteLength(req.from) > MAX_CONTACT_BYTES) throw malformedContactParameters()
     const parameters = parseParameters(req.parameters)
     const { flow, revision } = flows.executionTarget(caller, flowSid, req.to)
-    const now = clock.now()
     const sid = newSid('FN')
-    const context = initialContext(flowSid, sid, req, parameters)
-    const result = writer.create(caller.accountSid, flow, {
-      sid,
-      contactSid: contactSid(caller.accountSid, req.to),
-      to: req.to,
-      from: req.from,
-      flowRevision: revision.revision,
-      initiatedBy: req.initiatedBy,
-      context,
-      now
+    const result = begin(caller.accountSid, flow, revision, {
+      sid, to: req.to, from: req.from, initiatedBy: req.initiatedBy, context: initialContext(flowSid, sid, req, parameters)
     })
     if (result.outcome === 'active-exists') {
       if (rule === 'conflict') throw executionAlreadyActive(result.execution.sid)
       return { execution: result.execution, created: false }
     }
-    // The create answers with the execution as started; the flow runs right after, as in Studio.
-    // An auto-registered flow's definition is unknown, so nothing runs and the execution stays active.
-    if (flow.origin !== 'auto') runTrigger(caller.accountSid, result.execution, revision.definition, context, 'incomingRequest')
     return { execution: result.execution, created: true }
   }
 
   /**
-   * Records the Trigger's step for the event that started the execution (`incomingRequest` for REST) and ends
-   * the execution when that event leads nowhere. Step context is the execution context as of that step.
+   * Creates an execution at its Trigger and hands it to the engine. An auto-registered flow's definition is
+   * unknown, so the engine leaves its executions alone: they stay active until ended.
    */
-  function runTrigger (accountSid: string, execution: ExecutionRecord, definition: JsonObject, context: JsonObject, event: string): void {
-    const trigger = triggerState(definition)
-    if (trigger === undefined) return
-    const next = nextState(trigger, event)
-    writer.recordStep(accountSid, execution, {
-      sid: newSid('FT'),
-      parentStepSid: null,
-      name: event,
-      transitionedFrom: String(trigger.name),
-      transitionedTo: next ?? 'Ended',
-      type: 'trigger',
-      context,
-      now: clock.now()
+  function begin (accountSid: string, flow: FlowRecord, revision: FlowRevisionRecord, input: { sid: string, to: string, from: string, initiatedBy: string, context: JsonObject }) {
+    const result = writer.batch(w => {
+      const created = w.create(accountSid, flow, {
+        sid: input.sid,
+        contactSid: contactSid(accountSid, input.to),
+        to: input.to,
+        from: input.from,
+        flowRevision: revision.revision,
+        initiatedBy: input.initiatedBy,
+        context: input.context,
+        now: clock.now()
+      })
+      if (created.outcome === 'created' && flow.origin !== 'auto') {
+        const initial = revision.definition.initial_state
+        w.setRunState(accountSid, input.sid, { currentWidget: typeof initial === 'string' ? initial : 'Trigger', waitKind: 'run', waitUntil: null, pendingStepSid: null, stepCount: 0, repeatWidget: null, repeatCount: 0 })
+      }
+      return created
     })
-    if (next === undefined) writer.end(accountSid, execution.flowSid, execution.sid, 'FLOW_END')
+    if (result.outcome === 'created' && flow.origin !== 'auto') engine.started(accountSid, input.sid)
+    return result
   }
 
   /** Applies a Status update: active → ended once; nothing ever goes back to active. */
@@ -128,8 +129,9 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
     const result = writer.end(caller.accountSid, flowSid, sid, 'ENDED_BY_API')
     if (result.outcome === 'not-found') throw resourceNotFound(path)
     if (result.outcome === 'already-ended') throw executionAlreadyEnded(sid)
+    engine.executionEnded(caller.accountSid, sid)
     return result.execution
   }
 
-  return { start, setStatus }
+  return { start, begin, setStatus }
 }

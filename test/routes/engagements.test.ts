@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ACCOUNT_B, assertTwilioError, buildTestApp, call } from '../helper.js'
-import { greetingDefinition } from '../flows.js'
+import { ACCOUNT_B, assertTwilioError, buildTestApp, call, idle } from '../helper.js'
+import { askDefinition } from '../flows.js'
 import { assertExactFields, assertMatchesSpec } from '../spec.js'
 
 test('Engagements (v1, deprecated): create, list, fetch, context, steps, delete with v1 wire rules', async (t) => {
   const app = await buildTestApp(t)
-  const flow = (await call(app, 'POST', '/v2/Flows', { FriendlyName: 'g', Status: 'published', Definition: JSON.stringify(greetingDefinition()) })).body.sid
+  const flow = (await call(app, 'POST', '/v2/Flows', { FriendlyName: 'g', Status: 'published', Definition: JSON.stringify(askDefinition()) })).body.sid
   const base = `/v1/Flows/${flow}/Engagements`
   const created = await call(app, 'POST', base, { To: '+15551234567', From: '+15557654321', Parameters: '{"a":1}' })
   assert.equal(created.status, 200)
@@ -32,6 +32,7 @@ test('Engagements (v1, deprecated): create, list, fetch, context, steps, delete 
   assert.equal(ctx.body.engagement_sid, e.sid)
   assert.deepEqual(ctx.body.context.flow.data, { a: 1 })
 
+  await idle(app)
   const steps = await call(app, 'GET', `${base}/${e.sid}/Steps`)
   assertMatchesSpec('v1', 'ListStep', 200, steps.body)
   const step = steps.body.steps[0]

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { ACCOUNT_A, FLOW, assertTwilioError, buildTestApp, call, createExecution } from '../helper.js'
+import { ACCOUNT_A, FLOW, assertTwilioError, buildTestApp, call, createExecution, idle } from '../helper.js'
 import { definitionWith, greetingDefinition } from '../flows.js'
 import { assertExactFields, assertMatchesSpec } from '../spec.js'
 
@@ -66,10 +66,12 @@ test('a REST execution records its trigger step: incomingRequest from Trigger to
   const app = await buildTestApp(t)
   const flow = await publishFlow(app)
   const created = await createExecution(app, { Parameters: '{"name":"Ana"}' }, { version: 'v2', flow: flow.sid })
+  await idle(app)
   const steps = await call(app, 'GET', `/v2/Flows/${flow.sid}/Executions/${created.body.sid}/Steps`)
   assertMatchesSpec('v2', 'ListExecutionStep', 200, steps.body)
-  assert.equal(steps.body.steps.length, 1)
-  const step = steps.body.steps[0]
+  // Newest first: Greet's step (sent → Ended), then the trigger's.
+  assert.equal(steps.body.steps.length, 2)
+  const step = steps.body.steps[1]
   assertExactFields('v2', 'studio.v2.flow.execution.execution_step', step)
   assert.equal(step.name, 'incomingRequest')
   assert.equal(step.transitioned_from, 'Trigger')
@@ -97,6 +99,7 @@ test('an execution whose trigger leads nowhere ends at once with transitioned_to
   const flow = await publishFlow(app, definitionWith([]))
   const created = await createExecution(app, {}, { version: 'v2', flow: flow.sid })
   assert.equal(created.body.status, 'active', 'the create answers before the flow runs')
+  await idle(app)
   const fetched = await call(app, 'GET', `/v2/Flows/${flow.sid}/Executions/${created.body.sid}`)
   assert.equal(fetched.body.status, 'ended')
   const steps = await call(app, 'GET', `/v2/Flows/${flow.sid}/Executions/${created.body.sid}/Steps`)

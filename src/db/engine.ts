@@ -1,0 +1,177 @@
+// The flow engine's persisted state (where each execution is, what it waits for, its limits), the widget outbox
+// and the inbound-message log. Part of the data layer: every statement prepared once here.
+import type { DB } from './open.js'
+import type { ExecutionRecord, FlowOrigin, JsonObject } from '../types.js'
+
+/** What an execution waits for: 'run' means it has work to do now (picked up again after a restart). */
+export type WaitKind = 'run' | 'reply' | 'subflow' | 'call'
+
+export interface RunState {
+  currentWidget: string | null
+  waitKind: WaitKind | null
+  waitUntil: number | null
+  pendingStepSid: string | null
+  stepCount: number
+  repeatWidget: string | null
+  repeatCount: number
+  parentExecutionSid: string | null
+  parentStepSid: string | null
+}
+
+export interface EngineExecution extends RunState {
+  execution: ExecutionRecord
+  flowOrigin: FlowOrigin
+}
+
+/** An execution to look at again: its account, flow and SID. */
+export interface ExecutionRef {
+  accountSid: string
+  flowSid: string
+  sid: string
+}
+
+export interface OutboxRecord {
+  sid: string
+  accountSid: string
+  flowSid: string
+  executionSid: string
+  widget: string
+  widgetType: string
+  kind: string
+  to: string | null
+  from: string | null
+  body: string | null
+  detail: JsonObject
+  dateCreated: number
+}
+
+export interface OutboxFilter {
+  flowSid?: string | undefined
+  executionSid?: string | undefined
+  to?: string | undefined
+  kind?: string | undefined
+  limit: number
+}
+
+const STATE_COLUMNS = `e.id, f.account_sid AS accountSid, f.sid AS flowSid, e.sid, e.contact_sid AS contactSid,
+  e.contact_channel_address AS contactChannelAddress, e.from_address AS fromAddress, e.status,
+  e.ended_reason AS endedReason, e.flow_revision AS flowRevision, e.initiated_by AS initiatedBy,
+  e.date_created AS dateCreated, e.date_updated AS dateUpdated, f.origin AS flowOrigin,
+  e.current_widget AS currentWidget, e.wait_kind AS waitKind, e.wait_until AS waitUntil,
+  e.pending_step_sid AS pendingStepSid, e.step_count AS stepCount, e.repeat_widget AS repeatWidget,
+  e.repeat_count AS repeatCount, e.parent_execution_sid AS parentExecutionSid, e.parent_step_sid AS parentStepSid`
+
+const REF_FROM = 'FROM executions e JOIN flows f ON f.id = e.flow_id'
+
+type StateRow = ExecutionRecord & RunState & { flowOrigin: FlowOrigin }
+
+function toEngineExecution (row: StateRow | undefined): EngineExecution | undefined {
+  if (row === undefined) return undefined
+  const { flowOrigin, currentWidget, waitKind, waitUntil, pendingStepSid, stepCount, repeatWidget, repeatCount, parentExecutionSid, parentStepSid, ...execution } = row
+  return { execution, flowOrigin, currentWidget, waitKind, waitUntil, pendingStepSid, stepCount, repeatWidget, repeatCount, parentExecutionSid, parentStepSid }
+}
+
+export type EngineRepository = ReturnType<typeof createEngineRepository>
+
+export function createEngineRepository (db: DB) {
+  const s = {
+    get: db.prepare(`SELECT ${STATE_COLUMNS} ${REF_FROM} WHERE e.sid = ? AND f.account_sid = ?`),
+    setState: db.prepare(`UPDATE executions SET current_widget = @currentWidget, wait_kind = @waitKind, wait_until = @waitUntil,
+        pending_step_sid = @pendingStepSid, step_count = @stepCount, repeat_widget = @repeatWidget, repeat_count = @repeatCount
+      WHERE sid = @sid AND status = 'active' AND flow_id IN (SELECT id FROM flows WHERE account_sid = @accountSid)`),
+    setParent: db.prepare(`UPDATE executions SET parent_execution_sid = @parentExecutionSid, parent_step_sid = @parentStepSid
+      WHERE sid = @sid AND flow_id IN (SELECT id FROM flows WHERE account_sid = @accountSid)`),
+    work: db.prepare(`SELECT f.account_sid AS accountSid, f.sid AS flowSid, e.sid ${REF_FROM} WHERE e.wait_kind = 'run' LIMIT ?`),
+    dueWaits: db.prepare(`SELECT f.account_sid AS accountSid, f.sid AS flowSid, e.sid ${REF_FROM}
+      WHERE e.wait_until IS NOT NULL AND e.wait_until <= ? ORDER BY e.wait_until LIMIT ?`),
+    nextDeadline: db.prepare('SELECT min(wait_until) AS t FROM executions WHERE wait_until IS NOT NULL'),
+    expired: db.prepare(`SELECT f.account_sid AS accountSid, f.sid AS flowSid, e.sid ${REF_FROM}
+      WHERE e.status = 'active' AND e.date_created <= ? ORDER BY e.date_created LIMIT ?`),
+    activeForContact: db.prepare(`SELECT ${STATE_COLUMNS} ${REF_FROM}
+      WHERE f.account_sid = @accountSid AND f.sid = @flowSid AND e.contact_channel_address = @contact AND e.from_address = @channel
+        AND e.status = 'active'`),
+    insertOutbox: db.prepare(`INSERT INTO widget_outbox (account_sid, sid, flow_sid, execution_sid, widget, widget_type, kind,
+        to_address, from_address, body, detail, date_created)
+      VALUES (@accountSid, @sid, @flowSid, @executionSid, @widget, @widgetType, @kind, @to, @from, @body, @detail, @dateCreated)`),
+    listOutbox: db.prepare(`SELECT sid, account_sid AS accountSid, flow_sid AS flowSid, execution_sid AS executionSid, widget,
+        widget_type AS widgetType, kind, to_address AS "to", from_address AS "from", body, detail, date_created AS dateCreated
+      FROM widget_outbox
+      WHERE (@accountSid IS NULL OR account_sid = @accountSid) AND (@flowSid IS NULL OR flow_sid = @flowSid)
+        AND (@executionSid IS NULL OR execution_sid = @executionSid) AND (@to IS NULL OR to_address = @to)
+        AND (@kind IS NULL OR kind = @kind)
+      ORDER BY id LIMIT @limit`),
+    clearOutbox: db.prepare('DELETE FROM widget_outbox WHERE (@accountSid IS NULL OR account_sid = @accountSid)'),
+    insertInbound: db.prepare(`INSERT INTO inbound_messages (account_sid, flow_sid, message_sid, from_address, to_address, body, outcome,
+        execution_sid, date_created) VALUES (@accountSid, @flowSid, @messageSid, @from, @to, @body, @outcome, @executionSid, @now)`)
+  }
+
+  /** An execution with its engine state, scoped to the account (SIDs are unique, so no flow is needed). */
+  function getEngineExecution (accountSid: string, sid: string): EngineExecution | undefined {
+    return toEngineExecution(s.get.get(sid, accountSid) as StateRow | undefined)
+  }
+
+  /** Saves where an active execution is; false when it is no longer active (ended meanwhile). */
+  function setRunState (accountSid: string, sid: string, state: Omit<RunState, 'parentExecutionSid' | 'parentStepSid'>): boolean {
+    return s.setState.run({ accountSid, sid, ...state }).changes === 1
+  }
+
+  function setParent (accountSid: string, sid: string, parentExecutionSid: string, parentStepSid: string): void {
+    s.setParent.run({ accountSid, sid, parentExecutionSid, parentStepSid })
+  }
+
+  /** Executions left mid-run (by a crash or a stop): their engine work must be picked up again. */
+  function executionsWithWork (limit: number): ExecutionRef[] {
+    return s.work.all(limit) as ExecutionRef[]
+  }
+
+  function executionsWithDueWaits (now: number, limit: number): ExecutionRef[] {
+    return s.dueWaits.all(now, limit) as ExecutionRef[]
+  }
+
+  function nextWaitDeadline (): number | null {
+    return (s.nextDeadline.get() as { t: number | null }).t
+  }
+
+  function activeExecutionsCreatedBefore (cutoff: number, limit: number): ExecutionRef[] {
+    return s.expired.all(cutoff, limit) as ExecutionRef[]
+  }
+
+  /** The active execution of a flow for a contact and channel address (an inbound message's From and To). */
+  function activeExecutionForContact (accountSid: string, flowSid: string, contact: string, channel: string): EngineExecution | undefined {
+    return toEngineExecution(s.activeForContact.get({ accountSid, flowSid, contact, channel }) as StateRow | undefined)
+  }
+
+  function insertOutboxRecord (r: OutboxRecord): void {
+    s.insertOutbox.run({ ...r, detail: JSON.stringify(r.detail) })
+  }
+
+  function listOutbox (accountSid: string | null, f: OutboxFilter): OutboxRecord[] {
+    const rows = s.listOutbox.all({
+      accountSid, flowSid: f.flowSid ?? null, executionSid: f.executionSid ?? null, to: f.to ?? null, kind: f.kind ?? null, limit: f.limit
+    }) as Array<Omit<OutboxRecord, 'detail'> & { detail: string }>
+    return rows.map(r => ({ ...r, detail: JSON.parse(r.detail) as JsonObject }))
+  }
+
+  function clearOutbox (accountSid: string | null): number {
+    return s.clearOutbox.run({ accountSid }).changes
+  }
+
+  function recordInboundMessage (m: { accountSid: string, flowSid: string, messageSid: string, from: string, to: string, body: string | null, outcome: string, executionSid: string | null, now: number }): void {
+    s.insertInbound.run(m)
+  }
+
+  return {
+    getEngineExecution,
+    setRunState,
+    setParent,
+    executionsWithWork,
+    executionsWithDueWaits,
+    nextWaitDeadline,
+    activeExecutionsCreatedBefore,
+    activeExecutionForContact,
+    insertOutboxRecord,
+    listOutbox,
+    clearOutbox,
+    recordInboundMessage
+  }
+}

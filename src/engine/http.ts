@@ -1,0 +1,57 @@
+// Outbound HTTP for make-http-request and run-function, with Studio's limits: 10 s, 64 kB, redirects followed.
+
+/** Studio: "Responses larger than 64 kB are not supported" and requests time out after 10 seconds. */
+export const HTTP_TIMEOUT_MS = 10_000
+export const HTTP_MAX_RESPONSE_BYTES = 64 * 1024
+
+export interface HttpRequest {
+  method: string
+  url: string
+  headers: Record<string, string>
+  body?: string | undefined
+}
+
+export interface HttpResponse {
+  status: number
+  contentType: string
+  body: string
+}
+
+export class HttpFailure extends Error {}
+
+export async function httpRequest (req: HttpRequest, limits = { timeoutMs: HTTP_TIMEOUT_MS, maxBytes: HTTP_MAX_RESPONSE_BYTES }): Promise<HttpResponse> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), limits.timeoutMs)
+  try {
+    const res = await fetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : req.body,
+      redirect: 'follow',
+      signal: controller.signal
+    })
+    const reader = res.body?.getReader()
+    const chunks: Uint8Array[] = []
+    let size = 0
+    if (reader !== undefined) {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        size += value.byteLength
+        if (size > limits.maxBytes) {
+          await reader.cancel().catch(() => undefined)
+          throw new HttpFailure(`the response is larger than ${limits.maxBytes} bytes`)
+        }
+        chunks.push(value)
+      }
+    }
+    return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: Buffer.concat(chunks).toString('utf8') }
+  } catch (err) {
+    if (err instanceof HttpFailure) throw err
+    if (controller.signal.aborted) throw new HttpFailure(`no response within ${limits.timeoutMs} ms`)
+    const cause = (err as Error).cause
+    throw new HttpFailure(cause instanceof Error ? cause.message : (err as Error).message)
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,236 @@
+// What each Studio widget does when it runs: the event it takes, what it publishes under widgets.<name>, what it
+// sends (recorded in the widget outbox), and when it waits. Sources per widget in src/engine/README.md.
+import type { JsonObject } from '../types.js'
+import { DEFAULT_EVENTS, type WidgetChoice } from './choices.js'
+import { HttpFailure, type HttpRequest, type HttpResponse } from './http.js'
+import { StudioTemplateError } from './liquid.js'
+import { evaluateCondition } from './split.js'
+
+/** The result of running a widget: a transition to take, or a wait. */
+export type Outcome =
+  | { event: string, publish?: JsonObject, variables?: JsonObject }
+  | { wait: 'reply', until: number, publish?: JsonObject }
+  | { wait: 'subflow', childSid: string }
+  | { wait: 'call', until: number | null, publish?: JsonObject }
+
+export interface OutboxEntry {
+  kind: string
+  to?: string | null
+  from?: string | null
+  body?: string | null
+  detail: JsonObject
+  /** 'SM' for messages (Twilio's Message SID prefix), otherwise a record id. */
+  prefix?: 'SM' | 'MM'
+}
+
+/** What a widget may use: the context, Liquid, the clock, the outbox, HTTP, subflows and test choices. */
+export interface WidgetEnv {
+  widget: JsonObject
+  name: string
+  type: string
+  flowSid: string
+  context: JsonObject
+  now: number
+  render: (template: unknown) => string
+  renderValue: <T>(value: T) => T
+  send: (entry: OutboxEntry) => string
+  http: (req: HttpRequest) => Promise<HttpResponse>
+  choice: () => WidgetChoice | undefined
+  startSubflow: (flowSid: string, revision: string, parameters: JsonObject) => { childSid: string } | { error: string }
+}
+
+type Widget = (env: WidgetEnv) => Promise<Outcome> | Outcome
+
+const props = (env: WidgetEnv): JsonObject => (typeof env.widget.properties === 'object' && env.widget.properties !== null ? env.widget.properties : {}) as JsonObject
+const text = (v: unknown): string => typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v)
+
+/** key/value lists (`parameters`, `variables`) rendered with Liquid. */
+function renderPairs (env: WidgetEnv, list: unknown): Array<[string, string]> {
+  if (!Array.isArray(list)) return []
+  return list.filter((p): p is JsonObject => typeof p === 'object' && p !== null)
+    .map(p => [text(p.key), env.render(p.value)] as [string, string])
+    .filter(([k]) => k !== '')
+}
+
+/** A message widget's outbound message: Liquid body, `to`/`from` defaulting to the contact and the flow channel. */
+function outboundMessage (env: WidgetEnv): { to: string, from: string, body: string, mediaUrl: string | null, detail: JsonObject } {
+  const p = props(env)
+  const to = env.render(p.to ?? '{{contact.channel.address}}') || env.render('{{contact.channel.address}}')
+  const from = env.render(p.from ?? '{{flow.channel.address}}') || env.render('{{flow.channel.address}}')
+  const body = env.render(p.body ?? '')
+  const mediaUrl = p.media_url === undefined || p.media_url === '' ? null : env.render(p.media_url)
+  return { to, from, body, mediaUrl, detail: { service: p.service ?? null, channel: p.channel ?? null, media_url: mediaUrl, attributes: p.attributes ?? null } }
+}
+
+function sendMessage (env: WidgetEnv): { published: JsonObject } | { failed: string } {
+  let m
+  try {
+    m = outboundMessage(env)
+  } catch (err) {
+    if (err instanceof StudioTemplateError) return { failed: err.message }
+    throw err
+  }
+  if (m.to === '' || m.from === '' || (m.body === '' && m.mediaUrl === null)) return { failed: 'a message needs To, From, and a Body or media URL' }
+  const sid = env.send({ kind: 'message', to: m.to, from: m.from, body: m.body, detail: m.detail, prefix: 'SM' })
+  const outbound: JsonObject = { Sid: sid, MessageSid: sid, Body: m.body, From: m.from, To: m.to, Status: 'sent', NumMedia: m.mediaUrl === null ? '0' : '1' }
+  if (m.mediaUrl !== null) outbound.MediaUrl0 = m.mediaUrl
+  return { published: { outbound } }
+}
+
+/** Studio's send-and-wait timeout: a string of seconds, default 3600 (one hour). */
+function replyTimeoutMs (env: WidgetEnv): number {
+  const seconds = Number(text(props(env).timeout) || '3600')
+  return (Number.isFinite(seconds) && seconds >= 0 ? seconds : 3600) * 1000
+}
+
+function splitBasedOn (env: WidgetEnv): Outcome {
+  const p = props(env)
+  const input = env.render(p.input ?? '')
+  const transitions = Array.isArray(env.widget.transitions) ? env.widget.transitions as JsonObject[] : []
+  for (const t of transitions) {
+    if (t.event !== 'match' || !Array.isArray(t.conditions)) continue
+    const conditions = t.conditions as JsonObject[]
+    // Every condition of a transition must hold; the first transition that matches wins.
+    const matches = conditions.length > 0 && conditions.every(c => {
+      const args = Array.isArray(c.arguments) ? c.arguments : []
+      const tested = args.length > 0 ? env.render(args[0]) : input
+      return evaluateCondition(text(c.type), tested, env.render(c.value ?? ''), { now: env.now })
+    })
+    if (matches) return { event: 'match' }
+  }
+  return { event: 'noMatch' }
+}
+
+/**
+ * Set Variables: each `{key, value}` is rendered with Liquid into flow.variables.<key>. A value that renders
+ * to a JSON number is stored as a number; with `type: "json"` (Studio's parse-as-JSON option) the rendered
+ * text is parsed as JSON when it can be.
+ */
+function setVariables (env: WidgetEnv): Outcome {
+  const variables: JsonObject = {}
+  const list = props(env).variables
+  if (Array.isArray(list)) {
+    for (const item of list as JsonObject[]) {
+      const key = text(item?.key)
+      if (key === '') continue
+      const rendered = env.render(item.value ?? '')
+      variables[key] = coerceVariable(rendered, item.type === 'json' || item.parse_as_json === true)
+    }
+  }
+  return { event: 'next', variables }
+}
+
+export function coerceVariable (rendered: string, parseJson: boolean): unknown {
+  const trimmed = rendered.trim()
+  if (parseJson) {
+    try {
+      return JSON.parse(trimmed)
+    } catch {
+      return rendered
+    }
+  }
+  return /^-?(0|[1-9]\d{0,14})(\.\d+)?$/.test(trimmed) ? Number(trimmed) : rendered
+}
+
+/** make-http-request and run-function: a real request; 2xx → success, anything else (or no answer) → failed. */
+async function httpWidget (env: WidgetEnv, successEvent: string, failEvent: string, defaults: { method: string, contentType: string, url: string }): Promise<Outcome> {
+  const p = props(env)
+  let req: HttpRequest
+  try {
+    const method = text(p.method || defaults.method).toUpperCase()
+    const url = env.render(p.url ?? defaults.url)
+    const contentType = text(p.content_type || defaults.contentType)
+    const params = renderPairs(env, p.parameters)
+    const headers: Record<string, string> = { 'user-agent': 'TwilioProxy/1.1 (Studio Emulator)', 'i-twilio-idempotency-token': crypto.randomUUID() }
+    let body: string | undefined
+    let target = url
+    if (method === 'GET' || method === 'DELETE') {
+      if (params.length > 0) target = url + (url.includes('?') ? '&' : '?') + new URLSearchParams(params).toString()
+    } else if (contentType.startsWith('application/json')) {
+      headers['content-type'] = contentType
+      body = env.render(p.body ?? '')
+    } else {
+      headers['content-type'] = contentType
+      body = p.body !== undefined && params.length === 0 ? env.render(p.body) : new URLSearchParams(params).toString()
+    }
+    req = { method, url: target, headers, body }
+    new URL(target) // eslint-disable-line no-new
+  } catch (err) {
+    if (err instanceof StudioTemplateError || err instanceof TypeError) return { event: failEvent, publish: { error: (err as Error).message } }
+    throw err
+  }
+  let res: HttpResponse
+  try {
+    res = await env.http(req)
+  } catch (err) {
+    if (err instanceof HttpFailure) return { event: failEvent, publish: { status_code: null, error: err.message } }
+    throw err
+  }
+  const published: JsonObject = { status_code: res.status, content_type: res.contentType, body: res.body }
+  if (/json/i.test(res.contentType)) {
+    try {
+      const parsed: unknown = JSON.parse(res.body)
+      if (parsed !== null && typeof parsed === 'object') published.parsed = parsed
+    } catch {}
+  }
+  env.send({ kind: 'http', to: req.url, body: req.body ?? null, detail: { method: req.method, status_code: res.status } })
+  return { event: res.status >= 200 && res.status < 300 ? successEvent : failEvent, publish: published }
+}
+
+/** Telephony and Flex widgets: nothing real happens; the action is recorded and a chosen or default event taken. */
+function recordedWidget (kind: string): Widget {
+  return (env) => {
+    const p = env.renderValue(props(env))
+    const to = kind === 'call' ? text(p.to) || env.render('{{contact.channel.address}}') : null
+    env.send({ kind, to, from: kind === 'call' ? text(p.from) || env.render('{{flow.channel.address}}') : null, body: text(p.say ?? p.message ?? '') || null, detail: p })
+    const chosen = env.choice()
+    const fallback = DEFAULT_EVENTS[env.type] ?? { event: firstEvent(env.widget) ?? 'next' }
+    return { event: chosen?.event ?? fallback.event, publish: chosen?.publish ?? fallback.publish ?? {} }
+  }
+}
+
+function firstEvent (widget: JsonObject): string | undefined {
+  const transitions = Array.isArray(widget.transitions) ? widget.transitions as JsonObject[] : []
+  return typeof transitions[0]?.event === 'string' ? transitions[0].event : undefined
+}
+
+export const WIDGETS: Readonly<Record<string, Widget>> = {
+  'send-message': (env) => {
+    const r = sendMessage(env)
+    return 'failed' in r ? { event: 'failed', publish: { error: r.failed } } : { event: 'sent', publish: r.published }
+  },
+  'send-and-wait-for-reply': (env) => {
+    const r = sendMessage(env)
+    if ('failed' in r) return { event: 'deliveryFailure', publish: { error: r.failed } }
+    return { wait: 'reply', until: env.now + replyTimeoutMs(env), publish: r.published }
+  },
+  'split-based-on': splitBasedOn,
+  'set-variables': setVariables,
+  'make-http-request': (env) => httpWidget(env, 'success', 'failed', { method: 'GET', contentType: 'application/x-www-form-urlencoded;charset=utf-8', url: '' }),
+  'run-function': (env) => httpWidget(env, 'success', 'fail', { method: 'POST', contentType: 'application/x-www-form-urlencoded;charset=utf-8', url: '' }),
+  'run-function-v2': (env) => httpWidget(env, 'success', 'fail', { method: 'POST', contentType: 'application/x-www-form-urlencoded;charset=utf-8', url: '' }),
+  'run-subflow': (env) => {
+    const p = props(env)
+    const parameters = Object.fromEntries(renderPairs(env, p.parameters))
+    const started = env.startSubflow(text(p.flow_sid), text(p.flow_revision || 'LatestPublished'), parameters)
+    if ('error' in started) return { event: 'failed', publish: { error: started.error } }
+    return { wait: 'subflow', childSid: started.childSid }
+  },
+  'say-play': recordedWidget('say'),
+  'gather-input-on-call': recordedWidget('gather'),
+  'connect-call-to': recordedWidget('call'),
+  'enqueue-call': recordedWidget('enqueue'),
+  'record-voicemail': recordedWidget('record'),
+  'record-call': recordedWidget('record'),
+  'make-outgoing-call-v1': recordedWidget('call'),
+  'make-outgoing-call-v2': recordedWidget('call'),
+  'send-to-flex': recordedWidget('flex'),
+  'add-twiml-redirect': recordedWidget('redirect'),
+  'capture-payments': recordedWidget('payment'),
+  'fork-stream': recordedWidget('stream'),
+  'connect-virtual-agent': recordedWidget('virtual-agent'),
+  'connect-virtual-agent-v2': recordedWidget('virtual-agent')
+}
+
+/** Any other known widget type is recorded and takes its first transition's event. */
+export const OTHER_WIDGET: Widget = recordedWidget('other')
