@@ -72,9 +72,8 @@ function sendMessage (env: WidgetEnv): { published: JsonObject } | { failed: str
   }
   if (m.to === '' || m.from === '' || (m.body === '' && m.mediaUrl === null)) return { failed: 'a message needs To, From, and a Body or media URL' }
   const sid = env.send({ kind: 'message', to: m.to, from: m.from, body: m.body, detail: m.detail, prefix: 'SM' })
-  const outbound: JsonObject = { Sid: sid, MessageSid: sid, Body: m.body, From: m.from, To: m.to, Status: 'sent', NumMedia: m.mediaUrl === null ? '0' : '1' }
-  if (m.mediaUrl !== null) outbound.MediaUrl0 = m.mediaUrl
-  return { published: { outbound } }
+  // Studio publishes the message as its API created it: widgets.NAME.outbound.{Body,From,Sid,Status,To}.
+  return { published: { outbound: { Body: m.body, From: m.from, Sid: sid, Status: 'queued', To: m.to } } }
 }
 
 /** Studio's send-and-wait timeout: a string of seconds, default 3600 (one hour). */
@@ -153,8 +152,19 @@ async function httpWidget (env: WidgetEnv, successEvent: string, failEvent: stri
       headers['content-type'] = contentType
       body = p.body !== undefined && params.length === 0 ? env.render(p.body) : new URLSearchParams(params).toString()
     }
+    const parsedUrl = new URL(target)
+    // "Authenticate with Twilio" only works towards Twilio: elsewhere Studio takes Fail without a request.
+    if (p.add_twilio_auth === true && !/(^|\.)twilio\.com$/i.test(parsedUrl.hostname)) {
+      return { event: failEvent, publish: { error: 'add_twilio_auth is only allowed for twilio.com URLs' } }
+    }
+    // Credentials in the URL (https://user:pass@host) become Basic auth, as Studio documents.
+    if (parsedUrl.username !== '' || parsedUrl.password !== '') {
+      headers.authorization = 'Basic ' + Buffer.from(`${decodeURIComponent(parsedUrl.username)}:${decodeURIComponent(parsedUrl.password)}`).toString('base64')
+      parsedUrl.username = ''
+      parsedUrl.password = ''
+      target = parsedUrl.toString()
+    }
     req = { method, url: target, headers, body }
-    new URL(target) // eslint-disable-line no-new
   } catch (err) {
     if (err instanceof StudioTemplateError || err instanceof TypeError) return { event: failEvent, publish: { error: (err as Error).message } }
     throw err
@@ -170,7 +180,8 @@ async function httpWidget (env: WidgetEnv, successEvent: string, failEvent: stri
   if (/json/i.test(res.contentType)) {
     try {
       const parsed: unknown = JSON.parse(res.body)
-      if (parsed !== null && typeof parsed === 'object') published.parsed = parsed
+      // Studio parses JSON objects only (an array body is left in `body`).
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) published.parsed = parsed
     } catch {}
   }
   env.send({ kind: 'http', to: req.url, body: req.body ?? null, detail: { method: req.method, status_code: res.status } })
