@@ -244,7 +244,9 @@ export function createFlowRuntime (deps: RuntimeDeps) {
       flow.variables = { ...((flow.variables ?? {}) as JsonObject), ...outcome.variables }
       context.flow = flow
     }
-    const next = nextOf(state.widget, outcome.event)
+    const next = outcome.transition !== undefined
+      ? (typeof outcome.transition.next === 'string' && outcome.transition.next !== '' ? outcome.transition.next : undefined)
+      : nextOf(state.widget, outcome.event)
     const stepCount = e.stepCount + 1
     const repeatCount = next !== undefined && next === e.repeatWidget ? e.repeatCount + 1 : 1
     let ended: EndedReason | undefined

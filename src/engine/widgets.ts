@@ -8,7 +8,7 @@ import { evaluateCondition } from './split.js'
 
 /** The result of running a widget: a transition to take, or a wait. */
 export type Outcome =
-  | { event: string, publish?: JsonObject, variables?: JsonObject }
+  | { event: string, publish?: JsonObject, variables?: JsonObject, transition?: JsonObject }
   | { wait: 'reply', until: number, publish?: JsonObject }
   | { wait: 'subflow', childSid: string }
   | { wait: 'call', until: number | null, publish?: JsonObject }
@@ -95,7 +95,8 @@ function splitBasedOn (env: WidgetEnv): Outcome {
       const tested = args.length > 0 ? env.render(args[0]) : input
       return evaluateCondition(text(c.type), tested, env.render(c.value ?? ''), { now: env.now })
     })
-    if (matches) return { event: 'match' }
+    // Several transitions share the event name "match": the one that matched decides where to go.
+    if (matches) return { event: 'match', transition: t }
   }
   return { event: 'noMatch' }
 }
