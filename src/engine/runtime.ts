@@ -126,7 +126,8 @@ export function createFlowRuntime (deps: RuntimeDeps) {
       outcome = { event: child?.execution.endedReason === 'FLOW_END' ? 'completed' : 'failed', publish: variables }
     } else if (e.waitKind !== 'run') return
 
-    for (let guard = 0; guard <= MAX_STEPS && !stopped; guard++) {
+    for (let guard = 0; guard <= MAX_STEPS; guard++) {
+      if (stopped) return
       const state = stateOf(definition, e.currentWidget)
       if (state === undefined) {
         writer.end(accountSid, e.execution.flowSid, sid, 'ERROR')

@@ -21,7 +21,9 @@ async function server (t: TestContext, handler: (req: IncomingMessage, body: str
   return { url: `http://127.0.0.1:${(s.address() as { port: number }).port}`, seen }
 }
 
-const json = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+function json (res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+}
 
 test('send-message: sent, with Liquid body and the contact and flow channel as default to/from', async (t) => {
   const app = await buildTestApp(t)
@@ -87,9 +89,13 @@ test('split-based-on: the first matching transition wins, values are Liquid-rend
     { event: 'noMatch', next: 'Other' },
     { event: 'match', next: 'Yes', conditions: [{ friendly_name: 'yes', arguments: ['{{flow.data.answer}}'], type: 'matches_any_of', value: 'yes,yeah,yup' }] },
     { event: 'match', next: 'Same', conditions: [{ friendly_name: 'same', arguments: ['{{flow.data.answer}}'], type: 'equal_to', value: '{{flow.data.expected}}' }] },
-    { event: 'match', next: 'Big', conditions: [
-      { friendly_name: 'number', arguments: ['{{flow.data.answer}}'], type: 'greater_than', value: '10' },
-      { friendly_name: 'small enough', arguments: ['{{flow.data.answer}}'], type: 'less_than', value: '100' }] }
+    {
+      event: 'match',
+      next: 'Big',
+      conditions: [
+        { friendly_name: 'number', arguments: ['{{flow.data.answer}}'], type: 'greater_than', value: '10' },
+        { friendly_name: 'small enough', arguments: ['{{flow.data.answer}}'], type: 'less_than', value: '100' }]
+    }
   ])
   const leaf = (name: string) => widget(name, 'set-variables', { variables: [{ key: 'went', value: name }] }, [{ event: 'next' }])
   const flow = await publish(app, flowOf('Route', [split, leaf('Yes'), leaf('Same'), leaf('Big'), leaf('Other')]))
@@ -134,7 +140,7 @@ test('set-variables: Liquid values into flow.variables, numbers as numbers, JSON
 
 test('make-http-request: success with parsed JSON; GET parameters in the query; JSON bodies; 4xx is failed', async (t) => {
   const api = await server(t, (req, body, res) => {
-    if (req.url?.startsWith('/missing') === true) return json(res, 404, { error: 'nope' })
+    if (req.url?.startsWith('/missing') === true) { json(res, 404, { error: 'nope' }); return }
     json(res, 200, { method: req.method, url: req.url, body, type: req.headers['content-type'] ?? null })
   })
   const app = await buildTestApp(t)
@@ -158,9 +164,9 @@ test('make-http-request: success with parsed JSON; GET parameters in the query; 
 
 test('make-http-request: redirects are followed; a body over 64 kB, a bad URL and Twilio auth off Twilio are failed', async (t) => {
   const api = await server(t, (req, _body, res) => {
-    if (req.url === '/old') return res.writeHead(302, { location: '/new' }).end()
-    if (req.url === '/big') return res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(64 * 1024 + 1))
-    if (req.url === '/exact') return res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(64 * 1024))
+    if (req.url === '/old') { res.writeHead(302, { location: '/new' }).end(); return }
+    if (req.url === '/big') { res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(64 * 1024 + 1)); return }
+    if (req.url === '/exact') { res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(64 * 1024)); return }
     json(res, 200, { at: req.url, auth: req.headers.authorization ?? null })
   })
   const app = await buildTestApp(t)
@@ -202,7 +208,7 @@ test('make-http-request: no answer within 10 seconds is failed', async (t) => {
 
 test('run-function: success and fail (Studio\'s word for it), posting form parameters', async (t) => {
   const fn = await server(t, (req, body, res) => {
-    if (req.url === '/broken') return json(res, 500, { message: 'boom' })
+    if (req.url === '/broken') { json(res, 500, { message: 'boom' }); return }
     json(res, 200, { greeting: `hello ${new URLSearchParams(body).get('name') ?? ''}` })
   })
   const app = await buildTestApp(t)
