@@ -363,10 +363,15 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     if (result.outcome === 'ended') executionEnded(ref.accountSid, ref.sid)
   }
 
-  /** Resumes executions left mid-run by a previous process, and starts the real-time ticker. */
-  function start (): void {
+  /** Picks up executions that have work to do (left mid-run by a previous process, or imported). */
+  function resume (): void {
     for (const ref of store.executionsWithWork(10_000)) schedule(ref, { kind: 'run' })
     tick()
+  }
+
+  /** Resumes what a previous process left, and starts the real-time ticker. */
+  function start (): void {
+    resume()
     ticker = setInterval(tick, deps.tickMs ?? 1000)
     ticker.unref()
   }
@@ -377,5 +382,5 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     await Promise.allSettled([...chains.values()])
   }
 
-  return { schedule, started, idle, tick, start, stop, executionEnded }
+  return { schedule, started, idle, tick, resume, start, stop, executionEnded }
 }

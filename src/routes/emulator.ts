@@ -24,7 +24,7 @@ export interface EmulatorRoutesOptions {
   /** Wakes event delivery (after a retry request). */
   kickEvents: () => void
   clock: ControllableClock
-  engine: { idle: () => Promise<void>, tick: () => void }
+  engine: { idle: () => Promise<void>, tick: () => void, resume: () => void }
   choices: WidgetChoices
 }
 
@@ -71,6 +71,8 @@ export async function emulatorRoutes (app: FastifyInstance, opts: EmulatorRoutes
       if (err instanceof SnapshotError) throw new TwilioError(400, 20001, `Invalid snapshot: ${err.message}`)
       throw err
     }
+    // Executions imported mid-run or waiting carry on from where the snapshot has them.
+    opts.engine.resume()
     const counts = Object.fromEntries(Object.entries(store.exportSnapshot().tables).map(([k, rows]) => [k, rows.length]))
     return { imported: counts }
   })
