@@ -214,6 +214,8 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     if ('publish' in outcome) publishInto(context, state.name, outcome.publish)
     const { accountSid, flowSid, sid } = e.execution
     writer.batch(w => {
+      // Ended meanwhile (over REST, while the widget ran): nothing more is written.
+      if (!isActive(e)) return
       w.updateContext(accountSid, flowSid, sid, context)
       w.setRunState(accountSid, sid, {
         currentWidget: state.name,
@@ -254,7 +256,11 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     if (next === undefined) ended = 'FLOW_END'
     else if (stepCount >= MAX_STEPS) ended = 'STEP_LIMIT'
     else if (repeatCount > MAX_REPEATS) ended = 'LOOP_LIMIT'
+    let stillActive = true
     writer.batch((w: WriteBatch) => {
+      // Ended meanwhile (over REST, while the widget ran): the transition is not taken.
+      stillActive = isActive(e)
+      if (!stillActive) return
       w.recordStep(accountSid, flowSid, sid, {
         sid: e.pendingStepSid ?? newSid('FT'),
         parentStepSid: e.parentStepSid,
@@ -280,11 +286,16 @@ export function createFlowRuntime (deps: RuntimeDeps) {
         repeatCount
       })
     })
+    if (!stillActive) return undefined
     if (ended !== undefined) {
       afterEnd(e)
       return undefined
     }
     return store.getEngineExecution(accountSid, sid)
+  }
+
+  function isActive (e: EngineExecution): boolean {
+    return store.getExecution(e.execution.accountSid, e.execution.flowSid, e.execution.sid)?.status === 'active'
   }
 
   /** Starts a subflow's execution: the child flow's revision, the parent's contact, trigger.parent.parameters. */
@@ -376,10 +387,11 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     ticker.unref()
   }
 
+  /** Stops taking work; waits briefly for jobs in progress (a slow HTTP widget is abandoned and rerun at the next start). */
   async function stop (): Promise<void> {
     stopped = true
     if (ticker !== undefined) clearInterval(ticker)
-    await Promise.allSettled([...chains.values()])
+    await Promise.race([Promise.allSettled([...chains.values()]), new Promise(resolve => setTimeout(resolve, 2000).unref())])
   }
 
   return { schedule, started, idle, tick, resume, start, stop, executionEnded }

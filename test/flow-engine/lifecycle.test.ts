@@ -204,3 +204,24 @@ test('every step records a step.ended event and the end its execution.ended with
   const steps = await stepsOf(app, flow, sid)
   assert.deepEqual(evs.filter(e => e.type.endsWith('step.ended')).map(e => [e.data.transitioned_from, e.data.transitioned_to]), steps.map(s => [s[0], s[2]]))
 })
+
+test('ending an execution over REST while a widget is working records nothing more for it', async (t) => {
+  const { createServer } = await import('node:http')
+  let release: () => void = () => {}
+  const gate = new Promise<void>(resolve => { release = resolve })
+  const slow = createServer((_req, res) => { gate.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), () => {}) })
+  await new Promise<void>(resolve => slow.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise<void>(resolve => { slow.closeAllConnections(); slow.close(() => resolve()) }))
+  const app = await buildTestApp(t)
+  const flow = await publish(app, flowOf('Http', [
+    widget('Http', 'make-http-request', { method: 'GET', url: `http://127.0.0.1:${(slow.address() as { port: number }).port}/` }, [{ event: 'success', next: 'After' }, { event: 'failed' }]),
+    widget('After', 'send-message', { body: 'after' }, [{ event: 'sent' }, { event: 'failed' }])
+  ]))
+  const created = await createExecution(app, {}, { version: 'v2', flow })
+  await new Promise(resolve => setTimeout(resolve, 100))
+  assert.equal((await call(app, 'POST', `/v2/Flows/${flow}/Executions/${created.body.sid}`, { Status: 'ended' })).status, 200)
+  release()
+  await idle(app)
+  assert.deepEqual((await stepsOf(app, flow, created.body.sid)).map(s => s[0]), ['Trigger'])
+  assert.deepEqual(await outbox(app, `execution=${created.body.sid}&kind=message`), [])
+})
