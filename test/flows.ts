@@ -12,8 +12,12 @@ export function greetingDefinition (): Record<string, any> {
   return fixture('greeting')
 }
 
-/** A definition with the given extra widgets after the trigger's incomingRequest. */
+/**
+ * A definition whose Trigger leads to `firstWidget` on a REST request, an inbound message and a parent flow
+ * (or nowhere when it is undefined), followed by the given widgets.
+ */
 export function definitionWith (states: Array<Record<string, unknown>>, firstWidget?: string): Record<string, any> {
+  const next = firstWidget === undefined ? {} : { next: firstWidget }
   return {
     description: 'test flow',
     states: [
@@ -22,11 +26,11 @@ export function definitionWith (states: Array<Record<string, unknown>>, firstWid
         type: 'trigger',
         properties: { offset: { x: 0, y: 0 } },
         transitions: [
-          { event: 'incomingMessage' },
+          { event: 'incomingMessage', ...next },
           { event: 'incomingCall' },
           { event: 'incomingConversationMessage' },
-          { event: 'incomingRequest', ...(firstWidget !== undefined && { next: firstWidget }) },
-          { event: 'incomingParent' }
+          { event: 'incomingRequest', ...next },
+          { event: 'incomingParent', ...next }
         ]
       },
       ...states

@@ -1,9 +1,10 @@
 // Starting and ending executions: the Studio rules around the store (Parameters, Context, the active-contact rule).
 import type { Store } from '../db/store.js'
 import {
-  executionAlreadyActive, executionAlreadyEnded, executionCannotBeReactivated, invalidParameter,
+  executionAlreadyActive, executionAlreadyEnded, executionCannotBeReactivated,
   malformedContactParameters, resourceNotFound
 } from '../twilio/errors.js'
+import { parseJsonObjectParameter } from '../twilio/json-parameter.js'
 import { contactSid, newSid } from '../twilio/sid.js'
 import type { Caller, ExecutionRecord, ExecutionStatus, FlowRecord, FlowRevisionRecord, JsonObject } from '../types.js'
 import type { Clock } from './clock.js'
@@ -25,22 +26,10 @@ const MAX_CONTACT_BYTES = 300
 /** What to do when the contact already has an active execution in the flow: v1 returns it, v2 refuses. */
 export type ActiveContactRule = 'return-active' | 'conflict'
 
-/**
- * Parameters arrive as a JSON object in a string (twilio-node JSON.stringifies the object it is given).
- * Anything else — an array, a number, broken JSON — is refused naming Parameters.
- */
+/** Parameters: optional, a JSON object in a string (it becomes flow.data). */
 export function parseParameters (raw: string | undefined): JsonObject {
   if (raw === undefined || raw.trim() === '') return {}
-  let value: unknown
-  try {
-    value = JSON.parse(raw)
-  } catch {
-    throw invalidParameter('Parameters', 'must be a JSON object, e.g. {"name":"Zeke"}; it is not valid JSON')
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw invalidParameter('Parameters', 'must be a JSON object, e.g. {"name":"Zeke"}')
-  }
-  return value as JsonObject
+  return parseJsonObjectParameter('Parameters', raw, 'a JSON object, e.g. {"name":"Zeke"}')
 }
 
 /**

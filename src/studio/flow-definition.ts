@@ -1,6 +1,6 @@
 // Studio flow definitions: parsing the Definition parameter and the checks Studio's validator makes
 // (shared by Flow create, update and Validate, and by STUDIO_FLOWS_DIR loading).
-import { invalidParameter } from '../twilio/errors.js'
+import { parseJsonObjectParameter } from '../twilio/json-parameter.js'
 import type { FlowValidationError, JsonObject } from '../types.js'
 
 /**
@@ -24,18 +24,9 @@ export interface DefinitionReport {
   warnings: FlowValidationError[]
 }
 
-/** The Definition form field: a JSON object in a string (twilio-node JSON.stringifies the object it is given). */
+/** The Definition form field: a flow definition as a JSON object in a string. */
 export function parseDefinitionParameter (raw: string): JsonObject {
-  let value: unknown
-  try {
-    value = JSON.parse(raw)
-  } catch {
-    throw invalidParameter('Definition', 'must be a flow definition in JSON; it is not valid JSON')
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw invalidParameter('Definition', 'must be a JSON object with initial_state and states')
-  }
-  return value as JsonObject
+  return parseJsonObjectParameter('Definition', raw, 'a JSON object with initial_state and states')
 }
 
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v)

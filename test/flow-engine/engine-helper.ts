@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { ACCOUNT_A, call, createExecution, idle } from '../helper.js'
+import { definitionWith } from '../flows.js'
 
 export async function publish (app: FastifyInstance, definition: Record<string, unknown>, name = 'flow'): Promise<string> {
   const res = await call(app, 'POST', '/v2/Flows', { FriendlyName: name, Status: 'published', Definition: JSON.stringify(definition) })
@@ -53,28 +54,9 @@ export async function moveClock (app: FastifyInstance, body: Record<string, unkn
   return res.json()
 }
 
-/** A Trigger whose incomingRequest (and incomingMessage) lead to `first`, then the given widgets. */
+/** A Trigger whose incomingRequest (and incomingMessage, incomingParent) lead to `first`, then the given widgets. */
 export function flowOf (first: string | undefined, states: Array<Record<string, unknown>>): Record<string, unknown> {
-  return {
-    description: 'engine test',
-    states: [
-      {
-        name: 'Trigger',
-        type: 'trigger',
-        properties: { offset: { x: 0, y: 0 } },
-        transitions: [
-          { event: 'incomingMessage', ...(first !== undefined && { next: first }) },
-          { event: 'incomingCall' },
-          { event: 'incomingConversationMessage' },
-          { event: 'incomingRequest', ...(first !== undefined && { next: first }) },
-          { event: 'incomingParent', ...(first !== undefined && { next: first }) }
-        ]
-      },
-      ...states
-    ],
-    initial_state: 'Trigger',
-    flags: { allow_concurrent_calls: true }
-  }
+  return definitionWith(states, first)
 }
 
 export const widget = (name: string, type: string, properties: Record<string, unknown>, transitions: Array<{ event: string, next?: string, conditions?: unknown[] }>) =>
