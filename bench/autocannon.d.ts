@@ -1,0 +1,51 @@
+// The part of autocannon 9's API the benchmark uses (the package ships no types, and @types/autocannon is not a
+// dependency).
+declare module 'autocannon' {
+  import type { EventEmitter } from 'node:events'
+
+  namespace autocannon {
+    interface RequestData {
+      method?: string
+      path?: string
+      headers?: Record<string, string>
+      body?: string | Buffer
+    }
+
+    interface Request extends RequestData {
+      setupRequest?: (request: RequestData, context: object) => RequestData
+    }
+
+    interface Options extends RequestData {
+      url: string
+      connections?: number
+      duration?: number
+      amount?: number
+      timeout?: number
+      pipelining?: number
+      requests?: Request[]
+      excludeErrorStats?: boolean
+    }
+
+    interface Result {
+      duration: number
+      errors: number
+      timeouts: number
+      non2xx: number
+      resets: number
+      '2xx': number
+      statusCodeStats: Record<string, { count: number }>
+      requests: { total: number, average: number, sent: number }
+    }
+
+    interface Instance extends EventEmitter {
+      stop: () => void
+      on: ((event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void) => this) &
+        ((event: 'done', listener: (result: Result) => void) => this) &
+        ((event: string, listener: (...args: any[]) => void) => this)
+    }
+  }
+
+  function autocannon (opts: autocannon.Options, cb: (err: Error | null, result: autocannon.Result) => void): autocannon.Instance
+
+  export = autocannon
+}
