@@ -341,7 +341,7 @@ async function main (): Promise<void> {
   writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n')
   const readmePath = join(ROOT, 'bench/README.md')
   const readme = readFileSync(readmePath, 'utf8')
-  const updated = readme.replace(/(<!-- results:start -->\n)[\s\S]*?(\n<!-- results:end -->)/, `$1${table}$2`)
+  const updated = readme.replace(/<!-- results:start -->\n[\s\S]*?<!-- results:end -->/, () => `<!-- results:start -->\n${table}\n<!-- results:end -->`)
   if (updated !== readme) writeFileSync(readmePath, updated)
   log('wrote bench/results.json and the table in bench/README.md')
 }
