@@ -1,0 +1,704 @@
+// Hostile input, generated: thousands of malformed, oversized, duplicated, mis-encoded and SQL-looking requests
+// against every route (Twilio v1/v2, the inbound webhook, the control API, health). Whatever comes in, the
+// emulator answers below 500, every refusal is Twilio's JSON error, and a refused request changes no stored data.
+// HOSTILE_RUNS sets the number of generated requests (default 1500), HOSTILE_SEED replays a run, HOSTILE_SHRINK=1
+// shrinks a failure to a smaller request, HOSTILE_LOG=error prints the server's log.
+import assert from 'node:assert/strict'
+import { isDeepStrictEqual } from 'node:util'
+import { test, type TestContext } from 'node:test'
+import fc from 'fast-check'
+import type { FastifyInstance, InjectOptions } from 'fastify'
+import { ACCOUNT_A, ACCOUNT_B, FLOW, KEY_A, OTHER_FLOW, authHeader, buildTestApp, call, createExecution } from './helper.js'
+import { greetingDefinition } from './flows.js'
+import { operations } from './spec.js'
+import {
+  BROKEN_ESCAPES, SQL_INJECTIONS, basic, draw, hostileText, jsonText, nestedJson, nestingDepth, percentEncode, pick,
+  pickInt, startEmulator, twilioErrorProblems, unknownSid, weighted
+} from './properties.js'
+
+const RUNS = Number(process.env.HOSTILE_RUNS ?? 1500)
+const SEED = process.env.HOSTILE_SEED === undefined ? undefined : Number(process.env.HOSTILE_SEED)
+/** Shrinking replays requests many times over (long values shrink one character at a time): off unless asked for. */
+const SHRINK = process.env.HOSTILE_SHRINK === '1'
+
+// ---------------------------------------------------------------------------------------------------------------
+// The seeded state every request meets, and the harness that checks one request.
+
+interface Fixture {
+  app: FastifyInstance
+  /** Values that name something for each kind of path segment. */
+  flows: string[]
+  executions: string[]
+  steps: string[]
+  seed: any
+}
+
+async function admin (app: FastifyInstance, method: InjectOptions['method'], url: string, body?: unknown) {
+  const res = await app.inject({ method, url, ...(body !== undefined && { payload: body as object }) })
+  return { status: res.statusCode, body: res.body === '' ? undefined : res.json() }
+}
+
+async function snapshot (app: FastifyInstance): Promise<unknown> {
+  const res = await admin(app, 'GET', '/__emulator/snapshot')
+  assert.equal(res.status, 200)
+  return res.body
+}
+
+/** A v2 flow that ran (steps), a draft, v1 executions active and ended, an Engagement, and account B's data. */
+async function seeded (t: TestContext): Promise<Fixture> {
+  // HOSTILE_LOG=error shows the server's own account of a failure (the stack of a 500).
+  const app = await buildTestApp(t, { raw: { logLevel: (process.env.HOSTILE_LOG ?? 'silent') as 'silent' } })
+  await app.ready()
+  const definition = JSON.stringify(greetingDefinition())
+  const greeting = (await call(app, 'POST', '/v2/Flows', { FriendlyName: 'greeting', Status: 'published', Definition: definition })).body.sid
+  const draft = (await call(app, 'POST', '/v2/Flows', { FriendlyName: 'draft', Status: 'draft', Definition: definition })).body.sid
+  await call(app, 'POST', `/v2/Flows/${greeting}/TestUsers`, { TestUsers: ['+15550001111'] })
+  const ran = (await createExecution(app, { To: '+15551110000', Parameters: '{"name":"Zeke"}' }, { version: 'v2', flow: greeting })).body.sid
+  const active = (await createExecution(app, { To: '+15552220000' })).body.sid
+  const ended = (await createExecution(app, { To: '+15553330000' })).body.sid
+  await call(app, 'POST', `/v1/Flows/${FLOW}/Executions/${ended}`, { Status: 'ended' })
+  const engagement = (await call(app, 'POST', `/v1/Flows/${OTHER_FLOW}/Engagements`, { To: '+15554440000', From: '+15550000000' })).body.sid
+  const other = (await createExecution(app, { To: '+15555550000' }, { who: ACCOUNT_B })).body.sid
+  assert.equal((await admin(app, 'GET', '/__emulator/idle')).status, 200)
+  const steps = (await call(app, 'GET', `/v2/Flows/${greeting}/Executions/${ran}/Steps`)).body.steps.map((s: { sid: string }) => s.sid)
+  assert.ok(steps.length > 0, 'the seeded v2 execution recorded steps')
+  const seed = await snapshot(app)
+  return { app, flows: [greeting, draft, FLOW, OTHER_FLOW], executions: [ran, active, ended, engagement, other], steps, seed }
+}
+
+interface Hostile {
+  method: string
+  url: string
+  headers: Record<string, string | string[]>
+  payload?: string | Buffer
+}
+
+interface Answer {
+  status: number
+  headers: Record<string, unknown>
+  body: string
+}
+
+const pathOf = (url: string) => url.split('?', 1)[0] ?? url
+
+function describe (req: Hostile): string {
+  const payload = req.payload === undefined
+    ? 'none'
+    : Buffer.isBuffer(req.payload) ? `<${req.payload.length} bytes> ${req.payload.subarray(0, 120).toString('hex')}` : `<${req.payload.length} chars> ${JSON.stringify(req.payload.slice(0, 300))}`
+  const headers = JSON.stringify(req.headers, (_k, v: unknown) => typeof v === 'string' && v.length > 200 ? `${v.slice(0, 60)}…<${v.length} chars>` : v)
+  return `${req.method} ${JSON.stringify(req.url.length > 400 ? req.url.slice(0, 400) + '…' : req.url)}\n  headers ${headers}\n  body ${payload}`
+}
+
+/** The deepest JSON nesting in any decoded form value or raw body. */
+function payloadDepth (req: Hostile): number {
+  if (typeof req.payload !== 'string') return 0
+  let depth = nestingDepth(req.payload)
+  try {
+    for (const [, v] of new URLSearchParams(req.payload)) depth = Math.max(depth, nestingDepth(v))
+  } catch {}
+  return depth
+}
+
+/**
+ * Defects found by this file and reported to the owner of src/: each has a failing `todo` test below that states
+ * the right behaviour. Until they are fixed the generated run counts these answers instead of failing on them, so
+ * that it keeps checking everything else; once fixed, `matches` stops matching and nothing is excused.
+ */
+interface KnownBug { id: string, mutates: boolean, matches: (req: Hostile, res: Answer) => boolean }
+const bodyCode = (res: Answer): unknown => { try { return JSON.parse(res.body).code } catch { return undefined } }
+/** Fastify's router answered by itself: its error code in the body (no body for HEAD), no Twilio-Request-Id. */
+const fastifyOwn = (res: Answer, status: number, code: string) => res.status === status && res.headers['twilio-request-id'] === undefined &&
+  (bodyCode(res) === code || res.body === '')
+const KNOWN_BUGS: KnownBug[] = [
+  { id: 'malformed %-escape in the path → Fastify\'s own 400 body', mutates: false, matches: (_q, res) => fastifyOwn(res, 400, 'FST_ERR_BAD_URL') },
+  { id: 'path segment over 100 characters → Fastify\'s own 414 body', mutates: false, matches: (_q, res) => fastifyOwn(res, 414, 'FST_ERR_MAX_PARAM_LENGTH') },
+  { id: 'JSON nested thousands deep → 500 (and an auto flow left behind)', mutates: true, matches: (q, res) => res.status === 500 && payloadDepth(q) > 1000 },
+  { id: 'clock moved outside the Date range → 500', mutates: false, matches: (q, res) => res.status === 500 && pathOf(q.url) === '/__emulator/clock' }
+]
+
+class Harness {
+  readonly excused = new Map<string, number>()
+  requests = 0
+  refused = 0
+  constructor (readonly fx: Fixture) {}
+
+  /** Sends one request and checks the answer; leaves the seeded state (and clock, faults, choices) as it was. */
+  async check (req: Hostile): Promise<void> {
+    const { app, seed } = this.fx
+    this.requests++
+    const res = await app.inject({ method: req.method as InjectOptions['method'], url: req.url, headers: req.headers, ...(req.payload !== undefined && { payload: req.payload }) })
+    const answer: Answer = { status: res.statusCode, headers: res.headers, body: res.body }
+    const known = KNOWN_BUGS.find(b => b.matches(req, answer))
+    const where = () => `${describe(req)}\n  → ${answer.status} ${answer.body.slice(0, 400)}`
+    let clean = false
+    try {
+      if (known !== undefined) {
+        this.excused.set(known.id, (this.excused.get(known.id) ?? 0) + 1)
+      } else {
+        assert.ok(answer.status < 500, `a 5xx answer:\n${where()}`)
+        assert.match(String(answer.headers['twilio-request-id']), /^RQ[0-9a-f]{32}$/, `no Twilio-Request-Id:\n${where()}`)
+        if ((answer.status < 200 || answer.status > 299) && req.method !== 'HEAD') {
+          const problems = twilioErrorProblems(answer.status, answer.headers, answer.body)
+          assert.deepEqual(problems, [], `not Twilio's error shape:\n${where()}`)
+        }
+      }
+      const refused = answer.status < 200 || answer.status > 299
+      if (refused) {
+        this.refused++
+        if (known?.mutates !== true) {
+          const after = await snapshot(app)
+          if (!isDeepStrictEqual(after, seed)) assert.deepEqual(after, seed, `a refused request changed stored data:\n${where()}`)
+          clean = true
+        }
+      }
+    } finally {
+      await this.restore(req, clean)
+    }
+  }
+
+  /** Puts back what an accepted (or known-bad) request changed: clock, faults, widget choices, then the data. */
+  async restore (req: Hostile, clean: boolean): Promise<void> {
+    const { app, seed } = this.fx
+    const path = pathOf(req.url)
+    if (path.startsWith('/__emulator/clock')) await admin(app, 'POST', '/__emulator/clock', { reset: true })
+    if (path.startsWith('/__emulator/faults')) await admin(app, 'DELETE', '/__emulator/faults')
+    if (path.startsWith('/__emulator/widget-events')) await admin(app, 'DELETE', '/__emulator/widget-events')
+    // A deeply nested JSON body the journal kept makes GET /__emulator/requests a 500 (known defect, todo test below).
+    if (payloadDepth(req) > 1000) await admin(app, 'DELETE', '/__emulator/requests')
+    if (clean) return
+    await admin(app, 'GET', '/__emulator/idle?timeout_ms=10000')
+    if (!isDeepStrictEqual(await snapshot(app), seed)) {
+      const put = await admin(app, 'PUT', '/__emulator/snapshot', seed)
+      assert.equal(put.status, 200, 'the seeded state could not be put back')
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Generators. Every draw goes through draw/pick/pickInt/weighted (test/properties.ts) on long-lived arbitraries.
+
+interface Route { path: string, methods: string[] }
+
+/** Every operation of Twilio's Studio v1 and v2 descriptions, by path. */
+const TWILIO_ROUTES: Route[] = (['v1', 'v2'] as const).flatMap(v => {
+  const byPath = new Map<string, string[]>()
+  for (const op of operations(v)) byPath.set(op.path, [...(byPath.get(op.path) ?? []), op.method])
+  return [...byPath].map(([path, methods]) => ({ path, methods }))
+})
+
+const OTHER_ROUTES: Route[] = [
+  { path: '/v1/Accounts/{AccountSid}/Flows/{FlowSid}', methods: ['POST'] },
+  { path: '/healthz', methods: ['GET'] },
+  { path: '/readyz', methods: ['GET'] },
+  { path: '/__emulator/reset', methods: ['POST'] },
+  { path: '/__emulator/snapshot', methods: ['GET', 'PUT'] },
+  { path: '/__emulator/requests', methods: ['GET', 'DELETE'] },
+  { path: '/__emulator/faults', methods: ['GET', 'POST', 'DELETE'] },
+  { path: '/__emulator/faults/{FaultId}', methods: ['DELETE'] },
+  { path: '/__emulator/events', methods: ['GET'] },
+  { path: '/__emulator/events/retry', methods: ['POST'] },
+  { path: '/__emulator/outbox', methods: ['GET', 'DELETE'] },
+  { path: '/__emulator/clock', methods: ['GET', 'POST'] },
+  { path: '/__emulator/idle', methods: ['GET'] },
+  { path: '/__emulator/widget-events', methods: ['GET', 'POST', 'DELETE'] }
+]
+
+const ALL_ROUTES = [...TWILIO_ROUTES, ...OTHER_ROUTES]
+const METHODS = ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE']
+
+/** Glob patterns with many stars are a known, separately tested defect (see the todo test below): keep them short. */
+const fewStars = (s: string) => s.split('*').length <= 5
+const encodedHostile = hostileText.map(percentEncode)
+const rawPrintableHostile = hostileText.filter(s => /^[\x21-\x7e]*$/.test(s) && !/[/?#%]/.test(s))
+const encodedFewStars = hostileText.filter(fewStars).map(percentEncode)
+
+/** Text a path segment can carry on the wire: percent-encoded, raw printable ASCII, or broken escapes. */
+function segmentText (g: fc.GeneratorValue): string {
+  return weighted(g, [
+    [6, () => draw(g, encodedHostile)],
+    [2, () => draw(g, rawPrintableHostile)],
+    [2, () => pick(g, [...BROKEN_ESCAPES, '..', '.', '', '%2F', '%2e%2e', '%00', '%0A', '%20'])]
+  ])
+}
+
+const SID_ARBS = new Map(['FW', 'FN', 'FT', 'AC', 'FC', 'FR', 'fn', ''].map(p => [p, unknownSid(p)]))
+const sidLike = (g: fc.GeneratorValue, prefix: string) => draw(g, SID_ARBS.get(prefix) as fc.Arbitrary<string>)
+
+/** Fills one {Placeholder}: mostly a value that names something, else an unknown SID, a wrong-kind SID or hostile text. */
+function segment (g: fc.GeneratorValue, fx: Fixture, name: string, before: string): string {
+  const named = name === 'AccountSid'
+    ? [ACCOUNT_A.sid, ACCOUNT_B.sid, KEY_A.sid]
+    : name === 'FaultId'
+      ? ['FR00000000000000000000000000000000']
+      : name === 'Revision'
+        ? ['1', '2', 'LatestPublished', 'LatestRevision', '0', '-1', '01', '1.0', '9999999999', 'latestpublished']
+        : before === 'Flows' ? fx.flows : before === 'Steps' ? fx.steps : fx.executions
+  const prefix = name === 'AccountSid' ? 'AC' : name === 'FaultId' ? 'FR' : before === 'Flows' ? 'FW' : before === 'Steps' ? 'FT' : 'FN'
+  return weighted(g, [
+    [6, () => pick(g, named)],
+    [1, () => sidLike(g, prefix)],
+    [1, () => pick(g, named).toUpperCase()],
+    [1, () => sidLike(g, pick(g, ['FW', 'FN', 'FT', 'AC', 'FC', 'fn', '']))],
+    [3, () => segmentText(g)]
+  ])
+}
+
+function buildPath (g: fc.GeneratorValue, fx: Fixture, route: Route): string {
+  const parts = route.path.split('/')
+  const filled = parts.map((part, i) => {
+    if (part.startsWith('{')) return segment(g, fx, part.slice(1, -1), parts[i - 1] ?? '')
+    // Now and then a literal segment is hostile too (wrong case, SQL, broken escapes).
+    if (part !== '' && pickInt(g, 0, 30) === 0) return pickInt(g, 0, 1) === 0 ? segmentText(g) : part.toLowerCase()
+    return part
+  })
+  const tail = pick(g, ['', '', '', '', '', '/', '//', '/extra', '/' + percentEncode(SQL_INJECTIONS[0]), '/.', '/..', '%00'])
+  return filled.join('/') + tail
+}
+
+const pageTokenArb: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('PA', 'PB', 'PAx', 'PA====', 'XX' + Buffer.from('[1,2]').toString('base64url'), 'PA' + 'A'.repeat(600), 'pa' + Buffer.from('[1,2]').toString('base64url')),
+  fc.tuple(fc.constantFrom('PA', 'PB'), fc.json({ maxDepth: 2 })).map(([p, j]) => p + Buffer.from(j).toString('base64url')),
+  fc.tuple(fc.constantFrom('PA', 'PB'), fc.constantFrom('[1e400,1]', '[-1e308,1]', '[null,null]', '["a","b"]', '[1]', '[1,2,3]',
+    '[9007199254740993,1]', '{"0":1,"1":2,"length":2}', nestedJson(2000, 'array'), `["${SQL_INJECTIONS[0]}"]`, '[1.5,2]')).map(([p, j]) => p + Buffer.from(j).toString('base64url')),
+  fc.tuple(fc.constantFrom('PA', 'PB'), fc.integer(), fc.integer()).map(([p, a, b]) => p + Buffer.from(JSON.stringify([a, b])).toString('base64url')),
+  fc.tuple(fc.constantFrom('PA', 'PB'), fc.integer()).map(([p, a]) => p + Buffer.from(JSON.stringify([a])).toString('base64url'))
+)
+
+const QUERY_NAMES = ['PageSize', 'Page', 'PageToken', 'DateCreatedFrom', 'DateCreatedTo', 'status', 'Status', 'account', 'limit',
+  'method', 'path', 'pending', 'flow', 'execution', 'to', 'kind', 'timeout_ms', 'PageSize[]', 'Page[a]', '__proto__', 'constructor']
+
+function queryValue (g: fc.GeneratorValue, name: string): string {
+  return weighted(g, [
+    [3, () => draw(g, encodedFewStars)],
+    [2, () => name === 'PageToken' ? draw(g, pageTokenArb) : pick(g, ['0', '1', '50', '1000', '1001', '-1', '1.5', '1e3', '%205%20', '99999999999999999999', 'abc'])],
+    [1, () => pick(g, ['2024-01-31T12:00:00Z', '2024-02-30', '2024-01-31T12:00:00%2B0530', '0000-00-00', '%2B275760-09-13', '9999-12-31T23:59:59.999999999-23:59', 'active', 'ended', '/v1/**', '/v2/Flows/*/Executions', '4xx', '500', 'true', 'POST'])],
+    [1, () => pick(g, BROKEN_ESCAPES)]
+  ])
+}
+
+function buildQuery (g: fc.GeneratorValue): string {
+  const n = pickInt(g, 0, 5)
+  if (n === 0) return pick(g, ['', '', '', '?', '?&&', '?=', '?%zz', '#frag'])
+  const pairs: string[] = []
+  for (let i = 0; i < n; i++) {
+    const name = weighted(g, [[5, () => pick(g, QUERY_NAMES)], [1, () => draw(g, encodedHostile)]])
+    pairs.push(`${name}=${queryValue(g, name)}`)
+  }
+  return '?' + pairs.join(pick(g, ['&', '&', '&', ';', '&&']))
+}
+
+const FORM_FIELDS = ['To', 'From', 'Parameters', 'Status', 'FriendlyName', 'Definition', 'CommitMessage', 'TestUsers', 'Body', 'MessageSid']
+
+/** A flow definition near the greeting one, with hostile names, transitions and Liquid in places. */
+const definitionText: fc.Arbitrary<string> = fc.tuple(fc.integer({ min: 0, max: 6 }), hostileText, fc.constantFrom(
+  '{{flow.data}}', '{{', '{% if %}', '{{ flow.data.name | append: flow.data.name | upcase }}', '{% assign x = "a" %}{{x}}',
+  '{{ "now" | date: "%Y" }}', '{% include "secret" %}', '{{ widgets | json }}'
+)).map(([where, text, liquid]) => {
+  const d: any = greetingDefinition()
+  if (where === 1) d.states[1].name = text
+  if (where === 2) d.initial_state = text
+  if (where === 3) d.states[0].transitions[3].next = text
+  if (where === 4) d.states[1].properties.body = liquid
+  if (where === 5) d.states.push({ name: text, type: text, transitions: text, properties: text })
+  if (where === 6) d.flags = { allow_concurrent_calls: text }
+  return JSON.stringify(d)
+})
+
+const jsonOrDefinition = fc.oneof(jsonText, definitionText)
+
+function plausible (g: fc.GeneratorValue, name: string): string {
+  switch (name) {
+    case 'To': case 'From': case 'TestUsers':
+      return pick(g, ['+15551230000', '+15557650000', '+15550001111', 'client:alice', 'whatsapp:+15550002222', '+15552220000'])
+    case 'Status': return pick(g, ['ended', 'active', 'draft', 'published', 'ENDED', 'Published', ' ended'])
+    case 'Parameters': case 'Definition': return draw(g, jsonOrDefinition)
+    default: return pick(g, ['flow', 'x', 'hello'])
+  }
+}
+
+/** The fields a route's POST needs, so that a good share of requests get past validation into the handlers. */
+function requiredFields (path: string): string[] {
+  if (/\/(Executions|Engagements)$/.test(path)) return ['To', 'From', 'Parameters']
+  if (/\/Executions\/\{Sid\}$/.test(path)) return ['Status']
+  if (/^\/v2\/Flows(\/Validate)?$/.test(path)) return ['FriendlyName', 'Status', 'Definition']
+  if (/^\/v2\/Flows\/\{Sid\}$/.test(path)) return ['Status', 'Definition']
+  if (path.endsWith('/TestUsers')) return ['TestUsers', 'TestUsers']
+  if (path.startsWith('/v1/Accounts/')) return ['From', 'To', 'Body']
+  return []
+}
+
+function formBody (g: fc.GeneratorValue, route: Route): string {
+  const pairs: Array<[string, string]> = []
+  if (pickInt(g, 0, 9) < 6) {
+    for (const name of requiredFields(route.path)) pairs.push([name, weighted(g, [[3, () => plausible(g, name)], [1, () => draw(g, hostileText)]])])
+  }
+  const extra = pickInt(g, 0, 4)
+  for (let i = 0; i < extra; i++) {
+    const name = weighted(g, [[6, () => pick(g, FORM_FIELDS)], [1, () => pick(g, ['__proto__', 'To[]', 'To[0]', 'a[b]', '', 'constructor'])], [1, () => draw(g, hostileText)]])
+    pairs.push([name, weighted(g, [[2, () => plausible(g, name)], [2, () => draw(g, hostileText)]])])
+  }
+  if (pairs.length > 1 && pickInt(g, 0, 1) === 1) pairs.push(pick(g, pairs)) // To=a&To=b
+  const mode = pickInt(g, 0, 9)
+  if (mode < 7) return new URLSearchParams(pairs).toString()
+  if (mode < 9) return pairs.map(([k, v]) => `${k}=${v}`).join('&') // unencoded: '&', '=', '%' and '+' land as they are
+  const broken = pick(g, BROKEN_ESCAPES)
+  return new URLSearchParams(pairs).toString() + `&${broken}=${broken}&To=${broken}`
+}
+
+const faultBody: fc.Arbitrary<unknown> = fc.record({
+  method: fc.oneof(fc.constantFrom('GET', 'POST', '*', 'get', 1, null), hostileText),
+  path: fc.oneof(fc.constantFrom('/v1/**', '/v2/Flows/*', '/', 'v1/Flows', '', '/__emulator/**', 5, null), hostileText.filter(fewStars)),
+  status: fc.oneof(fc.integer({ min: 100, max: 700 }), fc.constantFrom('503', 503.5, null, -1, Infinity)),
+  code: fc.oneof(fc.integer(), fc.constantFrom('x', 1.5, null)),
+  message: fc.oneof(hostileText, fc.constantFrom(null, 5)),
+  latency_ms: fc.constantFrom(0, -1, 1e9, 'x', 600_001, Number.NaN),
+  drop: fc.constantFrom(true, false, 'yes', 0),
+  times: fc.constantFrom(0, 1, -1, 1.5, 'x', 2 ** 53),
+  probability: fc.constantFrom(-0.1, 0, 0.5, 1, 2, 'x'),
+  account_sid: fc.oneof(fc.constantFrom(ACCOUNT_A.sid, null, 5), hostileText),
+  nonsense: hostileText
+}, { requiredKeys: [] })
+
+const clockBody: fc.Arbitrary<unknown> = fc.record({
+  advance_ms: fc.oneof(fc.integer(), fc.constantFrom('x', null, -1, 86_400_000, Number.MAX_SAFE_INTEGER, 1e300, -1e20, Infinity, 2 ** 60)),
+  set: fc.oneof(fc.constantFrom('2030-01-01T00:00:00Z', '275760-09-13T00:00:00Z', '0000-01-01', '1969-12-31T23:59:59Z', 'now', 5, null), hostileText),
+  freeze: fc.constantFrom(true, false, 'yes', null),
+  reset: fc.constantFrom(true, false, 1)
+}, { requiredKeys: [] })
+
+const choiceBody: fc.Arbitrary<unknown> = fc.record({
+  widget: fc.oneof(fc.constantFrom('Greet', '', 5), hostileText),
+  event: fc.oneof(fc.constantFrom('sent', 'failed', '', null), hostileText),
+  publish: fc.oneof(fc.constantFrom(null, [], 'x', {}), fc.dictionary(hostileText, hostileText, { maxKeys: 3 })),
+  flow_sid: fc.oneof(fc.constantFrom(FLOW, 'FWnope', null), hostileText),
+  times: fc.constantFrom(1, 0, -1, 1.5, 'x')
+}, { requiredKeys: [] })
+
+const cellValue: fc.Arbitrary<unknown> = fc.oneof(hostileText, fc.constantFrom(null, 0, -1, 1.5, true, 1e300, [], {}, { a: [1] }, 2 ** 63))
+const anyJsonValue: fc.Arbitrary<unknown> = fc.json({ maxDepth: 3 }).map(j => JSON.parse(j) as unknown)
+
+/** The seeded snapshot with one cell, row or table changed: most are refused by the database, some imported. */
+function snapshotBody (g: fc.GeneratorValue, fx: Fixture): unknown {
+  const doc = structuredClone(fx.seed)
+  const table = pick(g, Object.keys(doc.tables))
+  const rows: Array<Record<string, unknown>> = doc.tables[table]
+  const value = draw(g, cellValue)
+  const row = rows[0]
+  switch (pickInt(g, 0, 5)) {
+    case 0: if (row !== undefined) row[pick(g, Object.keys(row))] = value; break
+    case 1: if (row !== undefined) rows.push({ ...row }); break
+    case 2: doc.tables[table] = value; break
+    case 3: if (row !== undefined) row[String(value)] = 1; break
+    case 4: doc[pick(g, ['format', 'schema_version', 'tables'])] = value; break
+    default: return draw(g, anyJsonValue)
+  }
+  return doc
+}
+
+const CONTENT_TYPES = ['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8',
+  'application/x-www-form-urlencoded; charset=latin1', 'APPLICATION/X-WWW-FORM-URLENCODED', 'application/json',
+  'application/json; charset=utf-16', 'text/plain', 'multipart/form-data; boundary=XyZ', 'multipart/form-data',
+  'application/octet-stream', 'text/html', ';;;', '', 'application/x-www-form-urlencoded, application/json', 'x/y; a="b']
+
+const junkBytes = fc.uint8Array({ maxLength: 64 })
+
+function body (g: fc.GeneratorValue, fx: Fixture, route: Route, method: string): { payload?: string | Buffer, contentType?: string } {
+  const control = route.path.startsWith('/__emulator')
+  const kind = weighted(g, [[12, () => 'form'], [4, () => 'none'], [5, () => 'json'], [2, () => 'text'], [2, () => 'multipart'], [2, () => 'bytes'], [1, () => 'huge']])
+  let payload: string | Buffer
+  let natural: string
+  switch (kind) {
+    case 'none': return pickInt(g, 0, 1) === 0 ? {} : { contentType: pick(g, CONTENT_TYPES) }
+    case 'form': payload = formBody(g, route); natural = 'application/x-www-form-urlencoded'; break
+    case 'json': {
+      const p = route.path
+      const doc = p.endsWith('/faults') ? draw(g, faultBody) : p.endsWith('/clock') ? draw(g, clockBody) : p.endsWith('/widget-events') ? draw(g, choiceBody) : p.endsWith('/snapshot') ? snapshotBody(g, fx) : undefined
+      payload = doc !== undefined && pickInt(g, 0, 4) > 0 ? JSON.stringify(doc) : draw(g, jsonText)
+      natural = 'application/json'
+      break
+    }
+    case 'text': payload = draw(g, hostileText); natural = 'text/plain'; break
+    case 'multipart':
+      payload = '--XyZ\r\nContent-Disposition: form-data; name="To"\r\n\r\n+15551230000\r\n--XyZ\r\nContent-Disposition: form-data; name="From"\r\n\r\n' + draw(g, hostileText) + '\r\n--XyZ--\r\n'
+      natural = 'multipart/form-data; boundary=XyZ'
+      break
+    case 'bytes': {
+      // Invalid UTF-8 around real field names: lone continuation bytes, overlong forms, truncated sequences.
+      const junk = Buffer.from(draw(g, junkBytes))
+      payload = Buffer.concat([Buffer.from('To='), junk, Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0xe2, 0x82]), Buffer.from('&From=%FF%C0%80&Parameters='), junk])
+      natural = 'application/x-www-form-urlencoded'
+      break
+    }
+    default:
+      payload = 'To=' + 'x'.repeat(pick(g, [1_048_000, 1_100_000, 2_000_000]))
+      natural = control ? 'application/json' : 'application/x-www-form-urlencoded'
+  }
+  if (method === 'GET' && pickInt(g, 0, 1) === 0) return {} // GET with a body happens, but mostly without.
+  const contentType = pickInt(g, 0, 4) > 0 ? natural : pickInt(g, 0, 3) === 0 ? undefined : pick(g, CONTENT_TYPES)
+  return { payload, ...(contentType !== undefined && { contentType }) }
+}
+
+const latin1Header = fc.string({ unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0xa0, max: 0xff })).map(c => String.fromCharCode(c)), maxLength: 40 })
+const hostilePair = fc.tuple(hostileText, hostileText).map(([u, p]) => basic(u, p))
+
+function authorization (g: fc.GeneratorValue): string | string[] | undefined {
+  const good = authHeader(ACCOUNT_A)
+  return weighted<string | string[] | undefined>(g, [
+    [30, () => good],
+    [2, () => authHeader(KEY_A)],
+    [2, () => authHeader(ACCOUNT_B)],
+    [1, () => undefined],
+    [2, () => pick(g, ['Basic', 'Basic ', 'Bearer x', 'Basic !!!notbase64', 'Basic ' + 'A'.repeat(20_000), 'basic ' + good.slice(6), good + ' ', ' ' + good,
+      basic(ACCOUNT_A.sid, ''), basic('', ACCOUNT_A.authToken), basic(ACCOUNT_A.sid, ACCOUNT_B.authToken), basic(ACCOUNT_A.sid.toLowerCase(), ACCOUNT_A.authToken),
+      basic(ACCOUNT_A.sid + ':' + ACCOUNT_A.authToken, 'x'), 'Basic ' + Buffer.from(ACCOUNT_A.sid).toString('base64'), good + '==='])],
+    [1, () => draw(g, hostilePair)],
+    [1, () => 'Basic ' + draw(g, latin1Header)],
+    [1, () => pick(g, [[good, 'Basic eA=='], ['Basic eA==', good], [good, good]])]
+  ])
+}
+
+function headers (g: fc.GeneratorValue, contentType: string | undefined): Record<string, string | string[]> {
+  const h: Record<string, string | string[]> = {}
+  const auth = authorization(g)
+  if (auth !== undefined) h.authorization = auth
+  if (contentType !== undefined) h['content-type'] = contentType
+  switch (pickInt(g, 0, 12)) {
+    case 0: h['x-hostile'] = 'x'.repeat(pickInt(g, 8_000, 100_000)); break
+    case 1: for (let i = 0; i < 200; i++) h[`x-many-${i}`] = String(i); break
+    case 2: h.host = draw(g, latin1Header); break
+    case 3: h['x-forwarded-proto'] = weighted(g, [[1, () => draw(g, latin1Header)], [1, () => pick(g, ['https', 'https, http', 'javascript', ''])]]); break
+    case 4: h.accept = pick(g, ['text/html', 'application/xml', '*/*', '']); break
+    case 5: h['twilio-request-id'] = draw(g, latin1Header); break
+    default:
+  }
+  return h
+}
+
+function hostileRequest (g: fc.GeneratorValue, fx: Fixture): Hostile {
+  const route = pick(g, ALL_ROUTES)
+  const method = weighted(g, [[4, () => pick(g, route.methods)], [1, () => pick(g, METHODS)]])
+  const url = buildPath(g, fx, route) + buildQuery(g)
+  const { payload, contentType } = method === 'HEAD' ? {} : body(g, fx, route, method)
+  return { method, url, headers: headers(g, contentType), ...(payload !== undefined && { payload }) }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The tests.
+
+test(`${RUNS} generated hostile requests: never a 5xx, always Twilio's error shape, refused ones change nothing`, { timeout: 600_000 }, async (t) => {
+  const fx = await seeded(t)
+  const h = new Harness(fx)
+  await fc.assert(fc.asyncProperty(fc.gen(), async (g) => { await h.check(hostileRequest(g, fx)) }), { numRuns: RUNS, endOnFailure: !SHRINK, ...(SEED !== undefined && { seed: SEED }) })
+  t.diagnostic(`${h.requests} requests (shrinking included), ${h.refused} refused`)
+  for (const [id, n] of h.excused) t.diagnostic(`known defect, counted not failed: ${id} × ${n}`)
+  // Still serving, still ready, still the same data, and a normal request still works.
+  assert.equal((await fx.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
+  assert.equal((await fx.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200)
+  assert.deepEqual(await snapshot(fx.app), fx.seed)
+  assert.equal((await createExecution(fx.app, { To: '+15559990000' })).status, 200)
+})
+
+/** A route's path with every placeholder filled by a seeded value that names something. */
+function seededPath (fx: Fixture, route: Route, execution = 0): string[] {
+  const parts = route.path.split('/')
+  return parts.map((p, i) => {
+    if (!p.startsWith('{')) return p
+    const before = parts[i - 1]
+    if (before === 'Flows') return fx.flows[0] as string
+    if (before === 'Steps') return fx.steps[0] as string
+    if (before === 'Accounts') return ACCOUNT_A.sid
+    if (before === 'Revisions') return '1'
+    if (before === 'faults') return 'FR00000000000000000000000000000000'
+    return fx.executions[execution] as string
+  })
+}
+
+test('SQL-looking text in every path segment, query parameter and form field of every route changes nothing', async (t) => {
+  const fx = await seeded(t)
+  const h = new Harness(fx)
+  const auth = { authorization: authHeader(ACCOUNT_A) }
+  const form = { ...auth, 'content-type': 'application/x-www-form-urlencoded' }
+  const fill = (f: string) => f === 'Status' ? 'ended' : f === 'Definition' ? JSON.stringify(greetingDefinition()) : f === 'Parameters' ? '{}' : '+15551230000'
+  for (const route of ALL_ROUTES) {
+    const base = seededPath(fx, route)
+    const url = base.join('/')
+    const fields = [...new Set([...requiredFields(route.path), ...FORM_FIELDS])]
+    const writes = route.methods.filter(m => m === 'POST' || m === 'PUT')
+    for (const [n, sql] of SQL_INJECTIONS.entries()) {
+      const encoded = percentEncode(sql)
+      // Each path segment in turn, with each method the route serves.
+      for (let i = 0; i < base.length; i++) {
+        if (!route.path.split('/')[i]?.startsWith('{')) continue
+        const bad = base.map((p, j) => j === i ? encoded : p).join('/')
+        for (const method of route.methods) await h.check({ method, url: bad, headers: auth })
+      }
+      // Every query parameter at once; and every form field at once.
+      await h.check({ method: 'GET', url: `${url}?${QUERY_NAMES.map(q => `${q}=${encoded}`).join('&')}`, headers: auth })
+      for (const method of writes) {
+        await h.check({ method, url, headers: form, payload: new URLSearchParams(fields.map((f): [string, string] => [f, sql])).toString() })
+        await h.check({ method, url, headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify({ path: sql, method: sql, account_sid: sql, status: 503, widget: sql, event: sql, set: sql }) })
+      }
+      if (n >= 4) continue
+      // One parameter or field at a time (the others valid), for the first few strings.
+      for (const q of QUERY_NAMES) await h.check({ method: 'GET', url: `${url}?${q}=${encoded}`, headers: auth })
+      for (const method of writes) {
+        for (const name of fields) {
+          await h.check({ method, url, headers: form, payload: new URLSearchParams(fields.map((f): [string, string] => [f, f === name ? sql : fill(f)])).toString() })
+        }
+      }
+    }
+  }
+  // The tables are all still there: a create and a list work.
+  assert.equal((await createExecution(fx.app, { To: '+15559990001' })).status, 200)
+  assert.equal((await call(fx.app, 'GET', `/v2/Flows/${fx.flows[0] as string}/Executions`)).status, 200)
+  t.diagnostic(`${h.requests} requests, ${h.refused} refused`)
+})
+
+test('a repeated form field keeps its first value; broken escapes in form bodies and queries are read, not fatal', async (t) => {
+  const fx = await seeded(t)
+  const h = new Harness(fx)
+  const headers = { authorization: authHeader(ACCOUNT_A), 'content-type': 'application/x-www-form-urlencoded' }
+  const url = `/v1/Flows/${OTHER_FLOW}/Executions`
+  const created = await fx.app.inject({ method: 'POST', url, headers, payload: 'To=%2B15550000001&To=%2B15550000002&From=%2B15550000003&From=x' })
+  assert.equal(created.statusCode, 200)
+  assert.equal(created.json().contact_channel_address, '+15550000001')
+  const ctx = await call(fx.app, 'GET', `${url}/${created.json().sid as string}/Context`)
+  assert.equal(ctx.body.context.flow.channel.address, '+15550000003')
+  assert.equal((await admin(fx.app, 'PUT', '/__emulator/snapshot', fx.seed)).status, 200)
+  for (const payload of ['To=%zz&From=%', 'To=%&From=%zz%', '%zz=%zz', 'To=%E0%A4%A&From=%C0%AF', '&&&=&=&', 'To', '=x', 'To=a%00b&From=%0D%0A']) {
+    await h.check({ method: 'POST', url, headers, payload })
+  }
+  for (const q of ['PageSize=%', 'PageToken=%zz', 'PageSize=1&PageSize=2', 'DateCreatedFrom=%E0%A4%A', '%zz=1']) {
+    await h.check({ method: 'GET', url: `${url}?${q}`, headers })
+  }
+})
+
+test('odd methods and content types on every route answer Twilio errors (HEAD: no body), never 5xx', async (t) => {
+  const fx = await seeded(t)
+  const h = new Harness(fx)
+  for (const route of ALL_ROUTES) {
+    const url = seededPath(fx, route, 1).join('/')
+    for (const method of METHODS) {
+      for (const contentType of [undefined, 'application/json', 'text/plain', 'multipart/form-data; boundary=XyZ', 'application/xml']) {
+        await h.check({ method, url, headers: { authorization: authHeader(ACCOUNT_A), ...(contentType !== undefined && { 'content-type': contentType }) }, ...(contentType !== undefined && method !== 'HEAD' && { payload: contentType.includes('json') ? '{"To":"+1","From":"+2"}' : 'To=+1&From=+2' }) })
+      }
+    }
+  }
+  t.diagnostic(`${h.requests} requests, ${h.refused} refused`)
+})
+
+test('the server keeps answering over a real socket after oversized headers, broken request lines and half requests', async (t) => {
+  const { createConnection } = await import('node:net')
+  const app = await buildTestApp(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const raw = async (text: string | Buffer): Promise<string> => await new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' })
+    let answer = ''
+    socket.setTimeout(2000, () => socket.destroy())
+    socket.on('data', (d) => { answer += String(d) })
+    socket.on('close', () => resolve(answer))
+    socket.on('error', () => resolve(answer))
+    socket.end(text)
+  })
+  const auth = authHeader(ACCOUNT_A)
+  const answers = [
+    await raw(`GET /v1/Flows HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nX-Big: ${'x'.repeat(40_000)}\r\n\r\n`),
+    await raw('GARBAGE\r\n\r\n'),
+    await raw(`POST /v1/Flows/${FLOW}/Executions HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nTo=1`),
+    await raw(`GET /v1/Flows HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nAuthorization: Basic eA==\r\n\r\n`),
+    await raw(Buffer.from([0x47, 0x45, 0x54, 0x20, 0x2f, 0xff, 0xfe, 0x20, 0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e, 0x31, 0x0d, 0x0a, 0x0d, 0x0a])),
+    await raw(`POST /v1/Flows/${FLOW}/Executions HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nTransfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nzz\r\nTo=1\r\n0\r\n\r\n`)
+  ]
+  for (const a of answers) {
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(a)?.[1] ?? 0)
+    assert.ok(status < 500, a.slice(0, 300))
+  }
+  const res = await fetch(`http://127.0.0.1:${port}/healthz`)
+  assert.equal(res.status, 200)
+  const list = await fetch(`http://127.0.0.1:${port}/v1/Flows`, { headers: { authorization: auth } })
+  assert.equal(list.status, 200)
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Defects found by the generated run, each stated as the behaviour it should have. `todo` until src/ is fixed.
+
+test('Parameters nested 10,000 deep are refused with a Twilio 400 and store nothing (not a 500)', { todo: 'src: JSON.stringify overflows the stack in src/db/executions.ts createExecution → 500, and the auto flow registered before it stays' }, async (t) => {
+  const fx = await seeded(t)
+  const flow = 'FW99999999999999999999999999999999'
+  const res = await createExecution(fx.app, { To: '+15550000099', Parameters: `{"x":${nestedJson(10_000, 'array')}}` }, { flow })
+  assert.ok(res.status >= 400 && res.status < 500, `status ${res.status}`)
+  assert.deepEqual(twilioErrorProblems(res.status, res.headers, res.raw.body), [])
+  assert.deepEqual(await snapshot(fx.app), fx.seed, 'a refused create registered nothing')
+})
+
+test('a Definition nested 10,000 deep is refused with a Twilio 400 on create, update and Validate (not a 500)', { todo: 'src: flow definition handling overflows the stack → 500' }, async (t) => {
+  const fx = await seeded(t)
+  const deep = `{"states":${nestedJson(10_000, 'array')}}`
+  for (const [url, fields] of [
+    ['/v2/Flows', { FriendlyName: 'x', Status: 'draft', Definition: deep }],
+    ['/v2/Flows/Validate', { FriendlyName: 'x', Status: 'draft', Definition: deep }],
+    [`/v2/Flows/${fx.flows[0] as string}`, { Status: 'draft', Definition: deep }]
+  ] as const) {
+    const res = await call(fx.app, 'POST', url, fields)
+    assert.ok(res.status >= 400 && res.status < 500, `${url}: status ${res.status}`)
+  }
+  assert.deepEqual(await snapshot(fx.app), fx.seed)
+})
+
+test('a deeply nested JSON body to the inbound webhook is refused with a 400 and leaves the request journal readable', { todo: 'src: POST /v1/Accounts/{AC}/Flows/{FW} with a JSON body nested 10,000 deep answers 500 (String() of the nested array overflows), and the journal keeps the body, so every GET /__emulator/requests answers 500 until it is cleared' }, async (t) => {
+  const app = await buildTestApp(t)
+  const res = await app.inject({
+    method: 'POST',
+    url: `/v1/Accounts/${ACCOUNT_A.sid}/Flows/${FLOW}`,
+    headers: { 'content-type': 'application/json' },
+    payload: `{"From":"+15550000001","To":"+15550000002","Body":${nestedJson(10_000, 'array')}}`
+  })
+  assert.ok(res.statusCode < 500, `status ${res.statusCode}`)
+  assert.equal((await admin(app, 'GET', '/__emulator/requests')).status, 200)
+})
+
+test('a malformed percent-escape in the path answers Twilio\'s error JSON with a Twilio-Request-Id', { todo: 'src: Fastify answers FST_ERR_BAD_URL with its own body {error, code, message, statusCode} and no Twilio-Request-Id (set frameworkErrors)' }, async (t) => {
+  const app = await buildTestApp(t)
+  for (const url of [`/v1/Flows/${FLOW}/Executions/%zz`, '/v1/Flows/%/Executions', '/v2/Flows/%C0%AF', '/__emulator/faults/%zz', '/healthz%zz']) {
+    const res = await app.inject({ method: 'GET', url, headers: { authorization: authHeader(ACCOUNT_A) } })
+    assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url}: ${res.statusCode}`)
+    assert.deepEqual(twilioErrorProblems(res.statusCode, res.headers, res.body), [], `${url}: ${res.body}`)
+    assert.match(String(res.headers['twilio-request-id']), /^RQ[0-9a-f]{32}$/, url)
+  }
+})
+
+test('a path segment over 100 characters is Twilio\'s 404 for a malformed SID', { todo: 'src: Fastify answers FST_ERR_MAX_PARAM_LENGTH 414 with its own body (maxParamLength 100)' }, async (t) => {
+  const app = await buildTestApp(t)
+  const url = `/v1/Flows/${FLOW}/Executions/FN${'a'.repeat(200)}`
+  const res = await app.inject({ method: 'GET', url, headers: { authorization: authHeader(ACCOUNT_A) } })
+  assert.equal(res.statusCode, 404, res.body)
+  assert.deepEqual(twilioErrorProblems(res.statusCode, res.headers, res.body), [])
+})
+
+test('moving the clock outside JavaScript\'s date range is refused with 400 and the clock keeps working', { todo: 'src: POST /__emulator/clock {"advance_ms":1e300} answers 500, then GET /__emulator/clock and every create answer 500 until a reset' }, async (t) => {
+  const app = await buildTestApp(t)
+  for (const body of [{ advance_ms: 1e300 }, { advance_ms: -1e20 }, { advance_ms: 8.64e15 }]) {
+    const res = await admin(app, 'POST', '/__emulator/clock', body)
+    assert.equal(res.status, 400, JSON.stringify(body))
+    assert.equal((await admin(app, 'GET', '/__emulator/clock')).status, 200)
+    assert.equal((await createExecution(app, { To: `+1555${String(body.advance_ms).length}` })).status, 200)
+  }
+})
+
+test('a control API path pattern with many stars cannot stall the server', { todo: 'src/control/glob.ts: consecutive * become nested .* / [^/]* → catastrophic backtracking; GET /__emulator/requests?path=/***************x blocks the event loop for > 20 s, and a fault rule with such a path blocks every API request' }, async () => {
+  const server = startEmulator(['--port', '0', '--db', ':memory:'])
+  try {
+    const url = await server.url()
+    const auth = { authorization: basic('ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa') }
+    assert.equal((await fetch(`${url}/v1/Flows/${FLOW}/Executions`, { headers: auth })).status, 200)
+    const pattern = encodeURIComponent('/' + '*'.repeat(40) + 'x')
+    const journal = await fetch(`${url}/__emulator/requests?path=${pattern}`, { signal: AbortSignal.timeout(3000) })
+    assert.equal(journal.status, 200)
+    const rule = await fetch(`${url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: '/' + '*'.repeat(40) + 'x', status: 503 }), signal: AbortSignal.timeout(3000) })
+    assert.equal(rule.status, 201)
+    assert.equal((await fetch(`${url}/v1/Flows/${FLOW}/Executions`, { headers: auth, signal: AbortSignal.timeout(3000) })).status, 200)
+  } finally {
+    await server.kill()
+  }
+})
