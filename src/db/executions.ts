@@ -50,10 +50,34 @@ export type EndExecutionResult =
   | { outcome: 'already-ended', execution: ExecutionRecord }
   | { outcome: 'not-found' }
 
-const EXECUTION_COLUMNS = `e.id, f.account_sid AS accountSid, f.sid AS flowSid, e.sid, e.contact_sid AS contactSid,
-  e.contact_channel_address AS contactChannelAddress, e.from_address AS fromAddress, e.status,
-  e.ended_reason AS endedReason, e.flow_revision AS flowRevision, e.initiated_by AS initiatedBy,
-  e.date_created AS dateCreated, e.date_updated AS dateUpdated`
+/**
+ * Executions are read as raw rows (arrays), which better-sqlite3 builds about twice as fast as objects; this
+ * column list and toExecution() must stay in the same order.
+ */
+const EXECUTION_COLUMNS = `e.id, f.account_sid, f.sid, e.sid, e.contact_sid, e.contact_channel_address, e.from_address, e.status,
+  e.ended_reason, e.flow_revision, e.initiated_by, e.date_created, e.date_updated`
+
+type Row = unknown[]
+
+function toExecution (r: Row): ExecutionRecord {
+  return {
+    id: r[0] as number,
+    accountSid: r[1] as string,
+    flowSid: r[2] as string,
+    sid: r[3] as string,
+    contactSid: r[4] as string,
+    contactChannelAddress: r[5] as string,
+    fromAddress: r[6] as string,
+    status: r[7] as ExecutionStatus,
+    endedReason: r[8] as EndedReason | null,
+    flowRevision: r[9] as number,
+    initiatedBy: r[10] as string | null,
+    dateCreated: r[11] as number,
+    dateUpdated: r[12] as number
+  }
+}
+
+const toExecutionOrUndefined = (r: unknown): ExecutionRecord | undefined => r === undefined ? undefined : toExecution(r as Row)
 
 const STEP_COLUMNS = `s.id, f.account_sid AS accountSid, f.sid AS flowSid, e.sid AS executionSid, s.sid,
   s.parent_step_sid AS parentStepSid, s.name, s.transitioned_from AS transitionedFrom,
@@ -68,13 +92,13 @@ export type ExecutionRepository = ReturnType<typeof createExecutionRepository>
 export function createExecutionRepository (db: DB) {
   const s = {
     findActiveExecution: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e JOIN flows f ON f.id = e.flow_id
-      WHERE e.flow_id = @flowId AND e.contact_channel_address = @to AND e.from_address = @from AND e.status = 'active'`),
+      WHERE e.flow_id = @flowId AND e.contact_channel_address = @to AND e.from_address = @from AND e.status = 'active'`).raw(true),
     insertExecution: db.prepare(`INSERT INTO executions (flow_id, sid, contact_sid, contact_channel_address, from_address,
         status, flow_revision, initiated_by, date_created, date_updated)
       VALUES (@flowId, @sid, @contactSid, @to, @from, 'active', @flowRevision, @initiatedBy, @now, @now)`),
     insertExecutionContext: db.prepare('INSERT INTO execution_contexts (execution_id, context) VALUES (?, ?)'),
-    getExecution: db.prepare(`SELECT ${EXECUTION_COLUMNS} ${EXECUTION_SCOPE}`),
-    getExecutionContext: db.prepare(`SELECT ${EXECUTION_COLUMNS}, c.context ${EXECUTION_SCOPE.replace('FROM executions e', 'FROM executions e JOIN execution_contexts c ON c.execution_id = e.id')}`),
+    getExecution: db.prepare(`SELECT ${EXECUTION_COLUMNS} ${EXECUTION_SCOPE}`).raw(true),
+    getExecutionContext: db.prepare(`SELECT ${EXECUTION_COLUMNS}, c.context ${EXECUTION_SCOPE.replace('FROM executions e', 'FROM executions e JOIN execution_contexts c ON c.execution_id = e.id')}`).raw(true),
     endExecution: db.prepare(`UPDATE executions SET status = 'ended', ended_reason = @reason, date_updated = @now,
         current_widget = NULL, wait_kind = NULL, wait_until = NULL, pending_step_sid = NULL
       WHERE status = 'active' AND sid = @sid
@@ -86,13 +110,13 @@ export function createExecutionRepository (db: DB) {
         AND e.date_created >= @from AND e.date_created <= @edgeDate
         AND (e.date_created < @edgeDate OR e.id < @edgeId)
         AND (@status IS NULL OR e.status = @status)
-      ORDER BY e.date_created DESC, e.id DESC LIMIT @limit`),
+      ORDER BY e.date_created DESC, e.id DESC LIMIT @limit`).raw(true),
     listExecutionsBefore: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM flows f JOIN executions e ON e.flow_id = f.id
       WHERE f.account_sid = @accountSid AND f.sid = @flowSid
         AND e.date_created >= @edgeDate AND e.date_created < @to
         AND (e.date_created > @edgeDate OR e.id > @edgeId)
         AND (@status IS NULL OR e.status = @status)
-      ORDER BY e.date_created ASC, e.id ASC LIMIT @limit`),
+      ORDER BY e.date_created ASC, e.id ASC LIMIT @limit`).raw(true),
 
     executionId: db.prepare(`SELECT e.id ${EXECUTION_SCOPE}`),
     updateContext: db.prepare(`UPDATE execution_contexts SET context = @context
@@ -113,10 +137,11 @@ export function createExecutionRepository (db: DB) {
   /**
    * Creates an execution unless one is already active in the flow for the same To/From pair, in which
    * case nothing is written and the active one comes back (the caller applies the v1 or v2 rule).
+   * Its two writes belong together: call it inside a transaction (the ExecutionWriter does).
    */
-  const createExecution = db.transaction((accountSid: string, flow: FlowRecord, input: NewExecution): CreateExecutionResult => {
+  function createExecution (accountSid: string, flow: FlowRecord, input: NewExecution): CreateExecutionResult {
     if (flow.accountSid !== accountSid) throw new Error('flow belongs to another account')
-    const active = s.findActiveExecution.get({ flowId: flow.id, to: input.to, from: input.from }) as ExecutionRecord | undefined
+    const active = toExecutionOrUndefined(s.findActiveExecution.get({ flowId: flow.id, to: input.to, from: input.from }))
     if (active !== undefined) return { outcome: 'active-exists', execution: active }
     const { lastInsertRowid } = s.insertExecution.run({
       flowId: flow.id,
@@ -147,18 +172,17 @@ export function createExecutionRepository (db: DB) {
         dateUpdated: input.now
       }
     }
-  })
+  }
 
   function getExecution (accountSid: string, flowSid: string, sid: string): ExecutionRecord | undefined {
-    return s.getExecution.get({ accountSid, flowSid, sid }) as ExecutionRecord | undefined
+    return toExecutionOrUndefined(s.getExecution.get({ accountSid, flowSid, sid }))
   }
 
   /** The execution with its Context document, in one read. */
   function getExecutionContext (accountSid: string, flowSid: string, sid: string): { execution: ExecutionRecord, context: JsonObject } | undefined {
-    const row = s.getExecutionContext.get({ accountSid, flowSid, sid }) as (ExecutionRecord & { context: string }) | undefined
+    const row = s.getExecutionContext.get({ accountSid, flowSid, sid }) as Row | undefined
     if (row === undefined) return undefined
-    const { context, ...execution } = row
-    return { execution, context: JSON.parse(context) as JsonObject }
+    return { execution: toExecution(row), context: JSON.parse(row[13] as string) as JsonObject }
   }
 
   function listExecutions (accountSid: string, flowSid: string, q: ExecutionListQuery): PageResult<ExecutionRecord> {
@@ -176,9 +200,9 @@ export function createExecutionRepository (db: DB) {
       const [keyDate, keyId] = (q.token?.key ?? [FAR_FUTURE, FAR_FUTURE]) as [number, number]
       ;[edgeDate, edgeId] = keyDate <= to - 1 ? [keyDate, keyId] : [to - 1, FAR_FUTURE]
     }
-    const rows = (before ? s.listExecutionsBefore : s.listExecutionsAfter).all({
+    const rows = ((before ? s.listExecutionsBefore : s.listExecutionsAfter).all({
       accountSid, flowSid, from, to, edgeDate, edgeId, status: q.status ?? null, limit: q.pageSize + 1
-    }) as ExecutionRecord[]
+    }) as Row[]).map(toExecution)
     return toPage(rows, q.pageSize, before)
   }
 

@@ -82,8 +82,27 @@ export function createFlowRepository (db: DB) {
       WHERE f.account_sid = @accountSid AND f.sid = @sid AND r.revision > @edge ORDER BY r.revision ASC LIMIT @limit`)
   }
 
+  /**
+   * Every execution create reads its flow and published revision: both are cached here. Every write to flows in
+   * this repository clears the cache, and so must any other writer (the snapshot import and resets: see store.ts).
+   * Records from the cache are shared: callers never mutate them.
+   */
+  const flowCache = new Map<string, FlowRecord | null>()
+  const revisionCache = new Map<string, FlowRevisionRecord | null>()
+  function clearFlowCaches (): void {
+    flowCache.clear()
+    revisionCache.clear()
+  }
+
   function findFlow (accountSid: string, sid: string): FlowRecord | undefined {
-    return toFlow(s.find.get(accountSid, sid) as FlowRow | undefined)
+    const key = `${accountSid}:${sid}`
+    let flow = flowCache.get(key)
+    if (flow === undefined) {
+      flow = toFlow(s.find.get(accountSid, sid) as FlowRow | undefined) ?? null
+      if (flowCache.size >= 10_000) flowCache.clear()
+      flowCache.set(key, flow)
+    }
+    return flow ?? undefined
   }
 
   function insertRevisionRow (flowId: number, revision: number, r: NewRevision, now: number): void {
@@ -103,6 +122,7 @@ export function createFlowRepository (db: DB) {
 
   /** Creates a flow with its first revision. Throws SQLITE_CONSTRAINT_UNIQUE when the account already has the SID. */
   const createFlow = db.transaction((accountSid: string, sid: string, origin: FlowOrigin, first: NewRevision, now: number): FlowRecord => {
+    clearFlowCaches()
     const { lastInsertRowid } = s.insertFlow.run({ accountSid, sid, origin, now })
     insertRevisionRow(Number(lastInsertRowid), 1, first, now)
     return findFlow(accountSid, sid) as FlowRecord
@@ -114,16 +134,24 @@ export function createFlowRepository (db: DB) {
     if (flow === undefined) return undefined
     insertRevisionRow(flow.id, flow.revision + 1, next, now)
     s.bumpRevision.run({ flowId: flow.id, revision: flow.revision + 1, now })
+    clearFlowCaches()
     return findFlow(accountSid, sid)
   })
 
   function getRevision (accountSid: string, sid: string, which: RevisionSelector): FlowRevisionRecord | undefined {
-    if (which === 'LatestPublished') return toRevision(s.latestPublished.get(accountSid, sid) as RevisionRow | undefined)
     if (which === 'LatestRevision') {
       const flow = findFlow(accountSid, sid)
       return flow === undefined ? undefined : getRevision(accountSid, sid, flow.revision)
     }
-    return toRevision(s.revision.get(accountSid, sid, which) as RevisionRow | undefined)
+    const key = `${accountSid}:${sid}:${which}`
+    let revision = revisionCache.get(key)
+    if (revision === undefined) {
+      const row = which === 'LatestPublished' ? s.latestPublished.get(accountSid, sid) : s.revision.get(accountSid, sid, which)
+      revision = toRevision(row as RevisionRow | undefined) ?? null
+      if (revisionCache.size >= 10_000) revisionCache.clear()
+      revisionCache.set(key, revision)
+    }
+    return revision ?? undefined
   }
 
   function listFlows (accountSid: string, q: PageQuery): PageResult<FlowRecord> {
@@ -141,13 +169,15 @@ export function createFlowRepository (db: DB) {
   }
 
   function setTestUsers (accountSid: string, sid: string, testUsers: string[], now: number): boolean {
+    clearFlowCaches()
     return s.setTestUsers.run({ accountSid, sid, testUsers: JSON.stringify(testUsers), now }).changes === 1
   }
 
   /** Deletes a flow with its revisions, executions, contexts and steps. */
   function deleteFlow (accountSid: string, sid: string): boolean {
+    clearFlowCaches()
     return s.delete.run(accountSid, sid).changes === 1
   }
 
-  return { findFlow, createFlow, addRevision, getRevision, listFlows, listRevisions, setTestUsers, deleteFlow }
+  return { clearFlowCaches, findFlow, createFlow, addRevision, getRevision, listFlows, listRevisions, setTestUsers, deleteFlow }
 }

@@ -36,13 +36,20 @@ export function createStore (db: DB) {
     return db.transaction(fn)()
   }
 
+  const flows = createFlowRepository(db)
+  const snapshots = createSnapshotRepository(db)
+
   return {
     readiness,
     transaction,
-    ...createFlowRepository(db),
+    ...flows,
     ...createExecutionRepository(db),
     ...createOutboxRepository(db),
     ...createEngineRepository(db),
-    ...createSnapshotRepository(db)
+    // Whole-state writes replace flows behind the flow cache's back: clear it with them.
+    exportSnapshot: snapshots.exportSnapshot,
+    importSnapshot: (doc: unknown) => { try { snapshots.importSnapshot(doc) } finally { flows.clearFlowCaches() } },
+    deleteAllData: () => { try { snapshots.deleteAllData() } finally { flows.clearFlowCaches() } },
+    deleteAccountData: (accountSid: string) => { try { snapshots.deleteAccountData(accountSid) } finally { flows.clearFlowCaches() } }
   }
 }

@@ -65,28 +65,6 @@ export function listResponse (key: string, item: object) {
   } as const
 }
 
-/** The Execution (or Engagement) JSON of one surface. */
-export function executionSchema (surface: ExecutionSurface) {
-  return {
-    type: 'object',
-    properties: {
-      sid: str,
-      account_sid: str,
-      flow_sid: str,
-      contact_sid: str,
-      contact_channel_address: str,
-      ...(surface.v2Fields && { flow_version: nullable('integer') }),
-      context: anyJson,
-      status: str,
-      date_created: str,
-      date_updated: str,
-      ...(surface.v2Fields && { initiated_by: nullable('string') }),
-      url: str,
-      links: { type: 'object', properties: { steps: str, [surface.contextLink]: str } }
-    }
-  } as const
-}
-
 export function executionContextSchema (surface: ExecutionSurface) {
   return {
     type: 'object',

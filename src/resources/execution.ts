@@ -1,32 +1,22 @@
 // Execution records → Twilio's Execution (or Engagement) and its Context JSON.
 import { toTwilioDate } from '../twilio/dates.js'
+import { jsonNullableString, jsonString } from '../twilio/json.js'
 import type { ExecutionRecord, JsonObject } from '../types.js'
 import { executionUrl, type ExecutionSurface } from './surface.js'
 
 /**
- * `context` is {} on the Execution itself in every Twilio example and real response: the data lives at …/Context.
- * v2 adds `flow_version` (the flow revision the execution runs) and `initiated_by`.
+ * The Execution as JSON text, fields in twilio-oai's order. Built by hand because executions are what users
+ * create, fetch and list most (bench/README.md). `context` is {} on the Execution in every Twilio example and real response (the data is at
+ * …/Context); v2 adds `flow_version` (the revision it runs) and `initiated_by`.
  */
-export function toExecutionResource (e: ExecutionRecord, base: string, surface: ExecutionSurface) {
-  const url = executionUrl(base, surface, e.flowSid, e.sid)
-  const resource: Record<string, unknown> = {
-    sid: e.sid,
-    account_sid: e.accountSid,
-    flow_sid: e.flowSid,
-    contact_sid: e.contactSid,
-    contact_channel_address: e.contactChannelAddress,
-    context: {},
-    status: e.status,
-    date_created: toTwilioDate(e.dateCreated),
-    date_updated: toTwilioDate(e.dateUpdated),
-    url,
-    links: { steps: `${url}/Steps`, [surface.contextLink]: `${url}/Context` }
-  }
-  if (surface.v2Fields) {
-    resource.flow_version = e.flowRevision
-    resource.initiated_by = e.initiatedBy
-  }
-  return resource
+export function executionJson (e: ExecutionRecord, base: string, surface: ExecutionSurface): string {
+  const url = `${base}/${surface.version}/Flows/${e.flowSid}/${surface.collection}/${e.sid}`
+  return `{"sid":${jsonString(e.sid)},"account_sid":${jsonString(e.accountSid)},"flow_sid":${jsonString(e.flowSid)},` +
+    `"contact_sid":${jsonString(e.contactSid)},"contact_channel_address":${jsonString(e.contactChannelAddress)},` +
+    (surface.v2Fields ? `"flow_version":${e.flowRevision},` : '') +
+    `"context":{},"status":"${e.status}","date_created":"${toTwilioDate(e.dateCreated)}","date_updated":"${toTwilioDate(e.dateUpdated)}",` +
+    (surface.v2Fields ? `"initiated_by":${jsonNullableString(e.initiatedBy)},` : '') +
+    `"url":${jsonString(url)},"links":{"steps":${jsonString(url + '/Steps')},"${surface.contextLink}":${jsonString(url + '/Context')}}}`
 }
 
 export function toExecutionContextResource (e: ExecutionRecord, context: JsonObject, base: string, surface: ExecutionSurface) {

@@ -61,9 +61,52 @@ export function createExecutionWriter (deps: { store: Store, clock: Clock, event
     return result
   }
 
+  /**
+   * Group commit: writes queued in the same event-loop turn share one transaction (each in a savepoint of its
+   * own, so one that throws leaves the others alone), and each promise settles only after that commit. A commit
+   * costs far more than the few rows a create writes, so under load this multiplies create throughput, and
+   * nothing is acknowledged before it is on disk.
+   */
+  let queue: Array<{ fn: (w: WriteBatch) => unknown, resolve: (v: any) => void, reject: (e: unknown) => void }> = []
+
+  function enqueue<T> (fn: (w: WriteBatch) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (queue.length === 0) setImmediate(flush)
+      queue.push({ fn, resolve, reject })
+    })
+  }
+
+  function flush (): void {
+    const items = queue
+    queue = []
+    const outcomes: Array<{ ok: true, value: unknown } | { ok: false, error: unknown }> = []
+    try {
+      store.transaction(() => {
+        const w = ops()
+        for (const item of items) {
+          try {
+            outcomes.push({ ok: true, value: store.transaction(() => item.fn(w)) })
+          } catch (error) {
+            outcomes.push({ ok: false, error })
+          }
+        }
+      })
+    } catch (error) {
+      for (const item of items) item.reject(error)
+      return
+    }
+    events?.committed()
+    items.forEach((item, i) => {
+      const o = outcomes[i] as (typeof outcomes)[number]
+      if (o.ok) item.resolve(o.value)
+      else item.reject(o.error)
+    })
+  }
+
   return {
     ops,
     batch,
+    enqueue,
     create: (accountSid: string, flow: FlowRecord, input: NewExecution) => batch(w => w.create(accountSid, flow, input)),
     end: (accountSid: string, flowSid: string, sid: string, reason: EndedReason) => batch(w => w.end(accountSid, flowSid, sid, reason))
   }

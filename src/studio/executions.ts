@@ -8,7 +8,7 @@ import { parseJsonObjectParameter } from '../twilio/json-parameter.js'
 import { contactSid, newSid } from '../twilio/sid.js'
 import type { Caller, ExecutionRecord, ExecutionStatus, FlowRecord, FlowRevisionRecord, JsonObject } from '../types.js'
 import type { Clock } from './clock.js'
-import type { ExecutionWriter } from './execution-writer.js'
+import type { ExecutionWriter, WriteBatch } from './execution-writer.js'
 import type { FlowService } from './flows.js'
 
 export interface StartRequest {
@@ -53,6 +53,8 @@ export function initialContext (flowSid: string, executionSid: string, req: { to
 
 export type ExecutionService = ReturnType<typeof createExecutionService>
 
+interface NewRun { sid: string, to: string, from: string, initiatedBy: string, context: JsonObject }
+
 /** The engine's side of starting and ending: it runs what a create started, and resumes a subflow's parent. */
 export interface EnginePort {
   started: (accountSid: string, sid: string) => void
@@ -66,14 +68,15 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
    * Starts an execution from a REST create; `created` is false when v1's rule handed back the contact's active
    * one. The create answers with the execution as started; the engine runs the flow right after, as Studio does.
    */
-  function start (caller: Caller, flowSid: string, req: StartRequest, rule: ActiveContactRule): { execution: ExecutionRecord, created: boolean } {
+  async function start (caller: Caller, flowSid: string, req: StartRequest, rule: ActiveContactRule): Promise<{ execution: ExecutionRecord, created: boolean }> {
     if (Buffer.byteLength(req.to) + Buffer.byteLength(req.from) > MAX_CONTACT_BYTES) throw malformedContactParameters()
     const parameters = parseParameters(req.parameters)
     const { flow, revision } = flows.executionTarget(caller, flowSid, req.to)
     const sid = newSid('FN')
-    const result = begin(caller.accountSid, flow, revision, {
-      sid, to: req.to, from: req.from, initiatedBy: req.initiatedBy, context: initialContext(flowSid, sid, req, parameters)
-    })
+    const input = { sid, to: req.to, from: req.from, initiatedBy: req.initiatedBy, context: initialContext(flowSid, sid, req, parameters) }
+    // REST creates are group-committed: the answer goes out once the execution is on disk.
+    const result = await writer.enqueue(w => create(w, caller.accountSid, flow, revision, input))
+    if (result.outcome === 'created' && flow.origin !== 'auto') engine.started(caller.accountSid, sid)
     if (result.outcome === 'active-exists') {
       if (rule === 'conflict') throw executionAlreadyActive(result.execution.sid)
       return { execution: result.execution, created: false }
@@ -85,26 +88,29 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
    * Creates an execution at its Trigger and hands it to the engine. An auto-registered flow's definition is
    * unknown, so the engine leaves its executions alone: they stay active until ended.
    */
-  function begin (accountSid: string, flow: FlowRecord, revision: FlowRevisionRecord, input: { sid: string, to: string, from: string, initiatedBy: string, context: JsonObject }) {
-    const result = writer.batch(w => {
-      const created = w.create(accountSid, flow, {
-        sid: input.sid,
-        contactSid: contactSid(accountSid, input.to),
-        to: input.to,
-        from: input.from,
-        flowRevision: revision.revision,
-        initiatedBy: input.initiatedBy,
-        context: input.context,
-        now: clock.now()
-      })
-      if (created.outcome === 'created' && flow.origin !== 'auto') {
-        const initial = revision.definition.initial_state
-        w.setRunState(accountSid, input.sid, { currentWidget: typeof initial === 'string' ? initial : 'Trigger', waitKind: 'run', waitUntil: null, pendingStepSid: null, stepCount: 0, repeatWidget: null, repeatCount: 0 })
-      }
-      return created
-    })
+  function begin (accountSid: string, flow: FlowRecord, revision: FlowRevisionRecord, input: NewRun) {
+    const result = writer.batch(w => create(w, accountSid, flow, revision, input))
     if (result.outcome === 'created' && flow.origin !== 'auto') engine.started(accountSid, input.sid)
     return result
+  }
+
+  /** The writes of a start: the execution, its Context, and (for a flow the engine runs) its place at the Trigger. */
+  function create (w: WriteBatch, accountSid: string, flow: FlowRecord, revision: FlowRevisionRecord, input: NewRun) {
+    const created = w.create(accountSid, flow, {
+      sid: input.sid,
+      contactSid: contactSid(accountSid, input.to),
+      to: input.to,
+      from: input.from,
+      flowRevision: revision.revision,
+      initiatedBy: input.initiatedBy,
+      context: input.context,
+      now: clock.now()
+    })
+    if (created.outcome === 'created' && flow.origin !== 'auto') {
+      const initial = revision.definition.initial_state
+      w.setRunState(accountSid, input.sid, { currentWidget: typeof initial === 'string' ? initial : 'Trigger', waitKind: 'run', waitUntil: null, pendingStepSid: null, stepCount: 0, repeatWidget: null, repeatCount: 0 })
+    }
+    return created
   }
 
   /** Applies a Status update: active → ended once; nothing ever goes back to active. */

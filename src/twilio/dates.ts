@@ -1,8 +1,24 @@
 // Twilio's date rules: responses carry UTC seconds ("2015-07-30T20:00:00Z"); filters take ISO 8601 with an offset.
 
+const DAY_MS = 86_400_000
+/** "YYYY-MM-DDT" per day number: a list page formats dates of a few days, over and over. */
+const dayPrefixes = new Map<number, string>()
+const two = (n: number): string => n < 10 ? `0${n}` : String(n)
+
 /** 2015-07-30T20:00:00Z: UTC, no fractional seconds, as in every Studio response. */
 export function toTwilioDate (ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19) + 'Z'
+  const day = Math.floor(ms / DAY_MS)
+  let prefix = dayPrefixes.get(day)
+  if (prefix === undefined) {
+    const iso = new Date(day * DAY_MS).toISOString()
+    // Years outside 0000-9999 print with a sign; leave them to toISOString.
+    if (iso.length !== 24) return new Date(ms).toISOString().slice(0, -5) + 'Z'
+    prefix = iso.slice(0, 11)
+    if (dayPrefixes.size >= 4096) dayPrefixes.clear()
+    dayPrefixes.set(day, prefix)
+  }
+  const seconds = Math.floor((ms - day * DAY_MS) / 1000)
+  return `${prefix}${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}Z`
 }
 
 const isoDateTime = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i
