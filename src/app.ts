@@ -3,7 +3,7 @@ import basicAuth from '@fastify/basic-auth'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { createFaultService, type FaultService } from './control/faults.js'
-import { createJournal, redactedHeaders } from './control/journal.js'
+import { createJournal } from './control/journal.js'
 import { createRateLimiter } from './control/rate-limit.js'
 import { migrate } from './db/migrate.js'
 import { openDatabase, type DB } from './db/open.js'
@@ -117,29 +117,31 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     const latency = Math.round(reply.elapsedTime * 100) / 100
     const path = request.url.split('?', 1)[0] ?? request.url
     // Health probes (a container checks every few seconds) log at debug, everything else at info.
-    const log = path === '/healthz' || path === '/readyz' ? request.log.debug.bind(request.log) : request.log.info.bind(request.log)
-    log({
-      method: request.method,
-      path: request.url,
-      status: reply.statusCode,
-      latency_ms: latency,
-      account: request.caller?.accountSid,
-      code: request.twilioErrorCode
-    }, 'request')
+    const level = path === '/healthz' || path === '/readyz' ? 'debug' : 'info'
+    if ((request.log as unknown as { isLevelEnabled: (l: string) => boolean }).isLevelEnabled(level)) {
+      request.log[level]({
+        method: request.method,
+        path: request.url,
+        status: reply.statusCode,
+        latency_ms: latency,
+        account: request.caller?.accountSid,
+        code: request.twilioErrorCode
+      }, 'request')
+    }
     if (!isTwilioPath(request.url)) return
-    const body = request.body
+    // The journal keeps references; it copies and redacts only when read.
     journal.record({
-      request_id: request.id,
-      time: new Date().toISOString(),
+      requestId: request.id,
+      time: Date.now(),
       method: request.method,
       path,
-      query: { ...(request.query as Record<string, unknown>) },
-      headers: redactedHeaders(request.headers),
-      form: body !== null && typeof body === 'object' && !Buffer.isBuffer(body) ? { ...(body as Record<string, unknown>) } : null,
+      query: request.query,
+      headers: request.headers,
+      body: request.body,
       status: reply.statusCode,
       code: request.twilioErrorCode ?? null,
-      latency_ms: latency,
-      account_sid: request.caller?.accountSid ?? null
+      latencyMs: latency,
+      accountSid: request.caller?.accountSid ?? null
     })
   })
 

@@ -15,6 +15,21 @@ export interface JournalEntry {
   account_sid: string | null
 }
 
+/** What the request hook hands over: references, copied and redacted only when the journal is read. */
+export interface JournalRecord {
+  requestId: string
+  time: number
+  method: string
+  path: string
+  query: unknown
+  headers: Record<string, string | string[] | undefined>
+  body: unknown
+  status: number
+  code: number | null
+  latencyMs: number
+  accountSid: string | null
+}
+
 export interface JournalFilter {
   method?: string | undefined
   /** A path pattern (`*` one segment, `**` any) or an exact path. */
@@ -27,11 +42,11 @@ export interface JournalFilter {
 export type Journal = ReturnType<typeof createJournal>
 
 export function createJournal (size: number) {
-  let entries: Array<JournalEntry | undefined> = new Array(size)
+  let entries: Array<JournalRecord | undefined> = new Array(size)
   let next = 0
   let count = 0
 
-  function record (entry: JournalEntry): void {
+  function record (entry: JournalRecord): void {
     if (size === 0) return
     entries[next] = entry
     next = (next + 1) % size
@@ -45,11 +60,11 @@ export function createJournal (size: number) {
     const status = filter.status
     const out: JournalEntry[] = []
     for (let i = 1; i <= count; i++) {
-      const e = entries[(next - i + size) % size] as JournalEntry
+      const e = entries[(next - i + size) % size] as JournalRecord
       if (method !== undefined && e.method !== method) continue
       if (path !== undefined && !path.test(e.path)) continue
       if (status !== undefined && !matchesStatus(e.status, status)) continue
-      out.push(e)
+      out.push(toEntry(e))
       if (filter.limit !== undefined && out.length >= filter.limit) break
     }
     return out
@@ -62,6 +77,23 @@ export function createJournal (size: number) {
   }
 
   return { record, list, clear, size }
+}
+
+function toEntry (r: JournalRecord): JournalEntry {
+  const body = r.body
+  return {
+    request_id: r.requestId,
+    time: new Date(r.time).toISOString(),
+    method: r.method,
+    path: r.path,
+    query: r.query !== null && typeof r.query === 'object' ? { ...(r.query as Record<string, unknown>) } : {},
+    headers: redactedHeaders(r.headers),
+    form: body !== null && typeof body === 'object' && !Buffer.isBuffer(body) ? { ...(body as Record<string, unknown>) } : null,
+    status: r.status,
+    code: r.code,
+    latency_ms: r.latencyMs,
+    account_sid: r.accountSid
+  }
 }
 
 function matchesStatus (status: number, filter: string): boolean {

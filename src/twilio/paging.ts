@@ -61,20 +61,20 @@ export function encodePageToken (token: PageToken): string {
 }
 
 function decodePageToken (value: unknown, keyShape: KeyShape): PageToken {
-  const bad = invalidParameter('PageToken', 'is not a page token this list issued (use the URLs in meta)')
-  if (typeof value !== 'string' || value.length > 512) throw bad
+  const bad = () => invalidParameter('PageToken', 'is not a page token this list issued (use the URLs in meta)')
+  if (typeof value !== 'string' || value.length > 512) throw bad()
   const prefix = value.slice(0, 2)
-  if (prefix !== 'PA' && prefix !== 'PB') throw bad
+  if (prefix !== 'PA' && prefix !== 'PB') throw bad()
   let key: unknown
   try {
     key = JSON.parse(Buffer.from(value.slice(2), 'base64url').toString('utf8'))
   } catch {
-    throw bad
+    throw bad()
   }
-  if (!Array.isArray(key) || key.length !== keyShape.length) throw bad
+  if (!Array.isArray(key) || key.length !== keyShape.length) throw bad()
   for (let i = 0; i < keyShape.length; i++) {
     const part: unknown = key[i]
-    if (keyShape[i] === 'number' ? !Number.isSafeInteger(part) : typeof part !== 'string' || part.length > 64) throw bad
+    if (keyShape[i] === 'number' ? !Number.isSafeInteger(part) : typeof part !== 'string' || part.length > 64) throw bad()
   }
   return { direction: prefix === 'PA' ? 'after' : 'before', key: key as Array<string | number> }
 }

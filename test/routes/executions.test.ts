@@ -216,3 +216,14 @@ test('an API key acts for its account', async (t) => {
   const fetched = await call(app, 'GET', `${EXECUTIONS}/${created.body.sid}`, undefined, ACCOUNT_A)
   assert.equal(fetched.status, 200)
 })
+
+test('any text in To and From comes back exactly, escaped as JSON', async (t) => {
+  const app = await buildTestApp(t)
+  const to = 'whatsapp:+1 "quoted" \\ back\u0001slash é 中 😀 \u2028'
+  const created = await createExecution(app, { To: to, From: 'client:ana' })
+  assert.equal(created.status, 200)
+  assert.equal(created.body.contact_channel_address, to)
+  const listed = await call(app, 'GET', EXECUTIONS)
+  assert.equal(listed.body.executions[0].contact_channel_address, to)
+  assertMatchesSpec('v1', 'ListExecution', 200, listed.body)
+})
