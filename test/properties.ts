@@ -181,16 +181,21 @@ export function startEmulator (args: string[], env: Record<string, string> = {})
   child.stdout.on('data', (d) => { stdout = (stdout + String(d)).slice(-200_000) })
   child.stderr.on('data', (d) => { stderr = (stderr + String(d)).slice(-200_000) })
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  // 'close' comes after the output has been read to the end ('exit' can come before).
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()))
   let found: string | undefined
   const url = async (): Promise<string> => {
     for (let i = 0; i < 600 && found === undefined; i++) {
       found = /"url":"(http:\/\/[^"]+)"/.exec(stdout)?.[1]
       if (found === undefined) {
-        if (child.exitCode !== null) break
+        if (child.exitCode !== null || child.signalCode !== null) {
+          await closed
+          break
+        }
         await sleep(25)
       }
     }
-    if (found === undefined) throw new Error(`the emulator did not start:\n${stdout}\n${stderr}`)
+    if (found === undefined) throw new Error(`the emulator did not start (exit ${String(child.exitCode ?? child.signalCode)}):\n${stdout}\n${stderr}`)
     return found
   }
   const kill = async () => {
