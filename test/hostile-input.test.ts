@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { test, type TestContext } from 'node:test'
 import fc from 'fast-check'
 import type { FastifyInstance, InjectOptions } from 'fastify'
-import { ACCOUNT_A, ACCOUNT_B, FLOW, KEY_A, OTHER_FLOW, authHeader, buildTestApp, call, createExecution } from './helper.js'
+import { ACCOUNT_A, ACCOUNT_B, FLOW, KEY_A, OTHER_FLOW, authHeader, buildTestApp, call, createExecution, form } from './helper.js'
 import { greetingDefinition } from './flows.js'
 import { operations } from './spec.js'
 import {
@@ -65,8 +65,9 @@ async function seeded (t: TestContext): Promise<Fixture> {
   const steps = (await call(app, 'GET', `/v2/Flows/${greeting}/Executions/${ran}/Steps`)).body.steps.map((s: { sid: string }) => s.sid)
   assert.ok(steps.length > 0, 'the seeded v2 execution recorded steps')
   const seed = await snapshot(app)
+  // The last target's FlowSid is registered nowhere: a create under it registers it, a refused one must not.
   const targets = [{ flow: greeting, execution: ran, step: steps[0] }, { flow: FLOW, execution: active }, { flow: FLOW, execution: ended },
-    { flow: OTHER_FLOW, execution: engagement }, { flow: FLOW, execution: other }]
+    { flow: OTHER_FLOW, execution: engagement }, { flow: FLOW, execution: other }, { flow: 'FW0000000000000000000000000000fe55', execution: active }]
   return { app, flows: [greeting, draft, FLOW, OTHER_FLOW], executions: [ran, active, ended, engagement, other], steps, targets, seed }
 }
 
@@ -528,8 +529,11 @@ function validValue (g: fc.GeneratorValue, path: string, name: string): string {
 
 const CONTROL_JSON = new Map<string, fc.Arbitrary<unknown>>([['/__emulator/faults', faultBody], ['/__emulator/clock', clockBody], ['/__emulator/widget-events', choiceBody]])
 
+/** Writes are where a refused request could still change something: the valid half picks them more often. */
+const WRITE_ROUTES = ALL_ROUTES.filter(r => /\/(Executions|Engagements)(\/\{Sid\})?$|^\/v2\/Flows/.test(r.path) && r.methods.some(m => m !== 'GET'))
+
 function validParts (g: fc.GeneratorValue, fx: Fixture): Parts {
-  const route = pick(g, ALL_ROUTES)
+  const route = pickInt(g, 0, 1) === 0 ? pick(g, WRITE_ROUTES) : pick(g, ALL_ROUTES)
   const method = pick(g, route.methods)
   const target = pick(g, fx.targets)
   const parts = route.path.split('/')
@@ -562,7 +566,7 @@ function mutate (g: fc.GeneratorValue, fx: Fixture, p: Parts): void {
     case 1: { const i = pickInt(g, 1, p.segments.length - 1); p.segments[i] = weighted(g, [[1, () => segmentText(g)], [1, () => (p.segments[i] ?? '').toLowerCase()]]); break }
     case 2: p.tail = pick(g, ['/', '//', '/extra', '/' + percentEncode(SQL_INJECTIONS[0]), '/.', '/..', '%00', '?', '#x']); break
     case 3: p.query.push([weighted(g, [[5, () => pick(g, QUERY_NAMES)], [1, () => draw(g, encodedHostile)]]), '']); (p.query.at(-1) as [string, string])[1] = queryValue(g, (p.query.at(-1) as [string, string])[0]); break
-    case 4: if (p.fields.length > 0) { const f = pick(g, p.fields); f[1] = f[0] === 'Parameters' || f[0] === 'Definition' ? draw(g, jsonOrDefinition) : draw(g, hostileText) } else p.fields.push([pick(g, FORM_FIELDS), draw(g, hostileText)]); break
+    case 4: if (p.fields.length > 0) { const f = p.fields.find(([k]) => k === 'Parameters' && pickInt(g, 0, 1) === 0) ?? pick(g, p.fields); f[1] = f[0] === 'Parameters' || f[0] === 'Definition' ? draw(g, jsonOrDefinition) : draw(g, hostileText) } else p.fields.push([pick(g, FORM_FIELDS), draw(g, hostileText)]); break
     case 5: p.fields.push(weighted(g, [[2, () => [pick(g, FORM_FIELDS), plausible(g, 'To')] as [string, string]], [1, () => [pick(g, ['__proto__', 'To[]', 'a[b]', '', 'constructor']), draw(g, hostileText)] as [string, string]], [2, () => p.fields.length > 0 ? [pick(g, p.fields)[0], draw(g, hostileText)] as [string, string] : ['To', '+15550000000'] as [string, string]]])); break
     case 6: if (p.fields.length > 0) p.fields.splice(pickInt(g, 0, p.fields.length - 1), 1); break
     case 7: p.raw = weighted(g, [[1, () => p.fields.map(([k, v]) => `${k}=${v}`).join('&')], [1, () => new URLSearchParams(p.fields).toString() + `&${pick(g, BROKEN_ESCAPES)}=${pick(g, BROKEN_ESCAPES)}`], [1, () => new URLSearchParams(p.fields).toString().replaceAll('%', pick(g, ['%', '%%', '%z']))]]); break
@@ -584,11 +588,11 @@ function serialize (p: Parts): Hostile {
   return { method: p.method, url, headers, ...(payload !== undefined && { payload }) }
 }
 
-/** Half the requests are wild; the other half are valid requests with one hostile part, so that they reach the handlers. */
+/** Half the requests are wild; the other half are valid requests with one (or two) hostile parts, so that they reach the handlers. */
 function hostileRequest (g: fc.GeneratorValue, fx: Fixture): Hostile {
   if (pickInt(g, 0, 1) === 0) return wildRequest(g, fx)
   const parts = validParts(g, fx)
-  mutate(g, fx, parts)
+  for (let n = pickInt(g, 1, 4) === 4 ? 2 : 1; n > 0; n--) mutate(g, fx, parts)
   return serialize(parts)
 }
 
@@ -681,6 +685,27 @@ test('a repeated form field keeps its first value; broken escapes in form bodies
   for (const q of ['PageSize=%', 'PageToken=%zz', 'PageSize=1&PageSize=2', 'DateCreatedFrom=%E0%A4%A', '%zz=1']) {
     await h.check({ method: 'GET', url: `${url}?${q}`, headers })
   }
+})
+
+test('refused creates under a FlowSid no account has used register nothing', async (t) => {
+  const fx = await seeded(t)
+  const h = new Harness(fx)
+  const headers = { authorization: authHeader(ACCOUNT_A), 'content-type': 'application/x-www-form-urlencoded' }
+  const flow = 'FW0000000000000000000000000000abcd'
+  for (const path of [`/v1/Flows/${flow}/Executions`, `/v2/Flows/${flow}/Executions`, `/v1/Flows/${flow}/Engagements`]) {
+    for (const fields of [
+      { To: '+15550000001', From: '+15550000002', Parameters: '[1]' },
+      { To: '+15550000001', From: '+15550000002', Parameters: '{broken' },
+      { To: '+15550000001', From: '+15550000002', Parameters: 'null' },
+      { To: '+1' + '5'.repeat(200), From: '+1' + '6'.repeat(200) },
+      { To: '+15550000001' },
+      { From: '+15550000002' }
+    ]) {
+      await h.check({ method: 'POST', url: path, headers, payload: form(fields as Record<string, string>) })
+    }
+    await h.check({ method: 'POST', url: path, headers: { ...headers, 'content-type': 'application/json' }, payload: '{"To":"+1","From":"+2"}' })
+  }
+  assert.equal(h.refused, h.requests, 'all refused')
 })
 
 test('odd methods and content types on every route answer Twilio errors (HEAD: no body), never 5xx', async (t) => {
