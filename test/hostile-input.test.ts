@@ -119,8 +119,13 @@ const KNOWN_BUGS: KnownBug[] = [
   { id: 'path segment over 100 characters → Fastify\'s own 414 body', mutates: false, matches: (_q, res) => fastifyOwn(res, 414, 'FST_ERR_MAX_PARAM_LENGTH') },
   { id: 'JSON nested thousands deep → 500 (and an auto flow left behind)', mutates: true, matches: (q, res) => res.status === 500 && payloadDepth(q) > 1000 },
   { id: 'clock moved outside the Date range → 500', mutates: false, matches: (q, res) => res.status === 500 && pathOf(q.url) === '/__emulator/clock' },
-  { id: 'repeated query parameter on /__emulator/outbox or /requests → 500', mutates: false, matches: (q, res) => res.status === 500 && ['/__emulator/outbox', '/__emulator/requests'].includes(pathOf(q.url)) && repeatedQuery(q.url) }
+  { id: 'repeated query parameter on /__emulator/outbox or /requests → 500', mutates: false, matches: (q, res) => res.status === 500 && ['/__emulator/outbox', '/__emulator/requests'].includes(pathOf(q.url)) && repeatedQuery(q.url) },
+  { id: 'fractional limit on /__emulator/events or /outbox → 500', mutates: false, matches: (q, res) => res.status === 500 && ['/__emulator/events', '/__emulator/outbox'].includes(pathOf(q.url)) && fractionalLimit(q.url) }
 ]
+
+function fractionalLimit (url: string): boolean {
+  return new URLSearchParams(url.split('?').slice(1).join('?').split('#')[0]).getAll('limit').some(v => !Number.isInteger(Number(v) || 100))
+}
 
 function repeatedQuery (url: string): boolean {
   const names = [...new URLSearchParams(url.split('?').slice(1).join('?').split('#')[0]).keys()]
@@ -797,6 +802,14 @@ test('a repeated query parameter on the control API is read (first value) or ref
   const app = await buildTestApp(t)
   for (const url of ['/__emulator/outbox?execution=a&execution=b', '/__emulator/outbox?kind=a&kind=b', '/__emulator/outbox?account=a&account=b',
     '/__emulator/outbox?flow=a&flow=b', '/__emulator/outbox?to=a&to=b', '/__emulator/requests?method=GET&method=POST']) {
+    const res = await app.inject({ method: 'GET', url })
+    assert.ok(res.statusCode === 200 || res.statusCode === 400, `${url}: ${res.statusCode}`)
+  }
+})
+
+test('a fractional limit on /__emulator/events and /__emulator/outbox is refused with 400 (or rounded), never a 500', { todo: 'src: GET /__emulator/events?limit=1.5 and /__emulator/outbox?limit=1.5 → 500 "SqliteError: datatype mismatch" (LIMIT 1.5) at src/db/outbox.ts listEvents and src/db/engine.ts listOutbox; /requests answers 400 for the same value' }, async (t) => {
+  const app = await buildTestApp(t)
+  for (const url of ['/__emulator/events?limit=1.5', '/__emulator/outbox?limit=1.5', '/__emulator/events?limit=0.5']) {
     const res = await app.inject({ method: 'GET', url })
     assert.ok(res.statusCode === 200 || res.statusCode === 400, `${url}: ${res.statusCode}`)
   }
