@@ -9,8 +9,17 @@ import { contactSid, newSid } from '../twilio/sid.js'
 import type { EndedReason, JsonObject } from '../types.js'
 import type { WidgetChoices } from './choices.js'
 import { httpRequest, type HttpRequest, type HttpResponse } from './http.js'
-import { StudioTemplateError, renderTemplate, renderValue } from './liquid.js'
-import { OTHER_WIDGET, WIDGETS, type Outcome, type OutboxEntry } from './widgets.js'
+import type { Outcome, OutboxEntry } from './widgets.js'
+
+/**
+ * The widgets and Liquid (liquidjs) load on the first widget run, not at startup: an emulator that only stores
+ * executions starts faster (bench/README.md, startup).
+ */
+let widgetModules: Promise<[typeof import('./widgets.js'), typeof import('./liquid.js')]> | undefined
+async function loadWidgets () {
+  widgetModules ??= Promise.all([import('./widgets.js'), import('./liquid.js')])
+  return await widgetModules
+}
 
 /** Studio FAQ: "Each Execution ends after 1,000 steps". */
 export const MAX_STEPS = 1000
@@ -157,6 +166,7 @@ export function createFlowRuntime (deps: RuntimeDeps) {
 
   /** Runs a widget; a Liquid error takes the widget's failure event when it has one, else ends the execution. */
   async function runWidget (e: EngineExecution, state: State, context: JsonObject): Promise<Outcome> {
+    const [{ WIDGETS, OTHER_WIDGET }, { StudioTemplateError, renderTemplate, renderValue }] = await loadWidgets()
     const now = clock.now()
     const renderOpts = { now }
     const env = {
