@@ -1,5 +1,6 @@
 // Whole-state export, import and reset for the control API: every row of every data table, as stored.
 // Part of the data layer. An export imported again gives back exactly the same state (ids, order, dates).
+import { isSid, type SidPrefix } from '../twilio/sid.js'
 import { schemaVersion } from './migrate.js'
 import type { DB } from './open.js'
 
@@ -13,6 +14,16 @@ const TABLES: ReadonlyArray<{ name: string, json: readonly string[] }> = [
   { name: 'widget_outbox', json: ['detail'] },
   { name: 'inbound_messages', json: [] }
 ]
+
+/**
+ * SID columns an import must hold real SIDs in: responses embed them in JSON without escaping
+ * (src/resources/execution.ts), which is safe only because every SID matches its pattern.
+ */
+const SID_COLUMNS: Readonly<Record<string, Readonly<Record<string, SidPrefix>>>> = {
+  flows: { account_sid: 'AC', sid: 'FW' },
+  executions: { sid: 'FN', contact_sid: 'FC' },
+  steps: { sid: 'FT' }
+}
 
 export const SNAPSHOT_FORMAT = 'studio-emulator/snapshot'
 
@@ -86,6 +97,9 @@ export function createSnapshotRepository (db: DB, extraTables: ReadonlyArray<{ n
         if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new SnapshotError(`tables.${t.name}[${i}] is not an object`)
         const unknown = Object.keys(row).filter(k => !cols.includes(k))
         if (unknown.length > 0) throw new SnapshotError(`tables.${t.name}[${i}] has unknown columns: ${unknown.join(', ')}`)
+        for (const [column, prefix] of Object.entries(SID_COLUMNS[t.name] ?? {})) {
+          if (!isSid(prefix, row[column])) throw new SnapshotError(`tables.${t.name}[${i}].${column} is not a ${prefix} SID`)
+        }
         const values: Record<string, unknown> = {}
         for (const c of cols) {
           const v = row[c] ?? null

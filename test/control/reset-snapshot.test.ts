@@ -93,6 +93,8 @@ test('a bad snapshot is refused with 400 and changes nothing', async (t) => {
   const before = (await admin(app, 'GET', '/__emulator/snapshot')).body
   const broken = structuredClone(before)
   broken.tables.executions.push({ ...broken.tables.executions[0] }) // duplicate id and sid
+  const badSid = structuredClone(before)
+  badSid.tables.executions[0].sid = 'FN"injected'
   const cases = [
     [],
     { format: 'other' },
@@ -100,7 +102,8 @@ test('a bad snapshot is refused with 400 and changes nothing', async (t) => {
     { ...before, tables: { nonsense: [] } },
     { ...before, tables: { flows: [{ id: 1, nope: 2 }] } },
     { ...before, tables: { flows: 'x' } },
-    broken
+    broken,
+    badSid
   ]
   for (const doc of cases) {
     const res = await admin(app, 'PUT', '/__emulator/snapshot', doc)
