@@ -10,7 +10,7 @@ import { openDatabase, type DB } from './db/open.js'
 import { createStore } from './db/store.js'
 import { createEventDispatcher } from './events/dispatcher.js'
 import { credentialValidator } from './http/auth.js'
-import { errorHandler, notFoundHandler } from './http/errors.js'
+import { errorHandler, frameworkErrors, notFoundHandler } from './http/errors.js'
 import { prettyLogStream } from './http/pretty-log.js'
 import { twilioApi } from './http/twilio-api.js'
 import { V1_ENGAGEMENTS, V1_EXECUTIONS, V2_EXECUTIONS } from './resources/surface.js'
@@ -72,7 +72,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     // One log line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT
+    bodyLimit: BODY_LIMIT,
+    frameworkErrors
   })
 
   const store = createStore(db)

@@ -2,7 +2,7 @@
 // added latency, or a dropped connection), for the next N matches or with a probability.
 import { TwilioError } from '../twilio/errors.js'
 import { newSid } from '../twilio/sid.js'
-import { globToRegExp } from './glob.js'
+import { compileGlob, type PathMatcher } from './glob.js'
 
 export interface FaultRule {
   id: string
@@ -33,7 +33,7 @@ export type FaultService = ReturnType<typeof createFaultService>
 const invalid = (why: string) => new TwilioError(400, 20001, `Invalid fault rule: ${why}`)
 
 export function createFaultService (random: () => number = Math.random) {
-  const rules: Array<{ rule: FaultRule, pattern: RegExp }> = []
+  const rules: Array<{ rule: FaultRule, pattern: PathMatcher }> = []
 
   /** Validates and adds a rule from the control API's JSON body. */
   function add (input: unknown): FaultRule {
@@ -77,17 +77,17 @@ export function createFaultService (random: () => number = Math.random) {
       matched: 0,
       created_at: new Date().toISOString()
     }
-    rules.push({ rule, pattern: globToRegExp(rule.path) })
+    rules.push({ rule, pattern: compileGlob(rule.path) })
     return rule
   }
 
   /** The first rule matching the request, counted as used (and removed when its count runs out). */
   function match (method: string, path: string, accountSid: string | undefined): FaultRule | undefined {
     for (let i = 0; i < rules.length; i++) {
-      const { rule, pattern } = rules[i] as { rule: FaultRule, pattern: RegExp }
+      const { rule, pattern } = rules[i] as { rule: FaultRule, pattern: PathMatcher }
       if (rule.method !== '*' && rule.method !== method) continue
       if (rule.account_sid !== null && rule.account_sid !== accountSid) continue
-      if (!pattern.test(path)) continue
+      if (!pattern(path)) continue
       if (rule.probability < 1 && !(random() < rule.probability)) continue
       rule.matched++
       if (rule.remaining !== null && --rule.remaining === 0) rules.splice(i, 1)

@@ -1,5 +1,5 @@
 // The request journal: the last N Twilio API requests (a ring buffer), with secrets redacted, for tests to assert on.
-import { globToRegExp } from './glob.js'
+import { compileGlob } from './glob.js'
 
 export interface JournalEntry {
   request_id: string
@@ -56,13 +56,13 @@ export function createJournal (size: number) {
   /** Newest first. */
   function list (filter: JournalFilter = {}): JournalEntry[] {
     const method = filter.method?.toUpperCase()
-    const path = filter.path === undefined ? undefined : globToRegExp(filter.path)
+    const path = filter.path === undefined ? undefined : compileGlob(filter.path)
     const status = filter.status
     const out: JournalEntry[] = []
     for (let i = 1; i <= count; i++) {
       const e = entries[(next - i + size) % size] as JournalRecord
       if (method !== undefined && e.method !== method) continue
-      if (path !== undefined && !path.test(e.path)) continue
+      if (path !== undefined && !path(e.path)) continue
       if (status !== undefined && !matchesStatus(e.status, status)) continue
       out.push(toEntry(e))
       if (filter.limit !== undefined && out.length >= filter.limit) break

@@ -1,5 +1,5 @@
 // Executions, their Context documents and their Steps. Part of the data layer: every statement prepared once.
-import type { DB } from './open.js'
+import { writeTransaction, type DB } from './open.js'
 import { FAR_FUTURE, FAR_PAST, toPage } from './paging.js'
 import type { EndedReason, ExecutionRecord, ExecutionStatus, FlowRecord, JsonObject, StepRecord } from '../types.js'
 import type { PageResult, PageToken } from '../twilio/paging.js'
@@ -207,7 +207,7 @@ export function createExecutionRepository (db: DB) {
   }
 
   /** Moves an active execution to ended: one guarded UPDATE, whose row count tells the outcome. */
-  const endExecution = db.transaction((accountSid: string, flowSid: string, sid: string, reason: EndedReason, now: number): EndExecutionResult => {
+  const endExecution = writeTransaction(db, (accountSid: string, flowSid: string, sid: string, reason: EndedReason, now: number): EndExecutionResult => {
     const { changes } = s.endExecution.run({ accountSid, flowSid, sid, reason, now })
     const execution = getExecution(accountSid, flowSid, sid)
     if (execution === undefined) return { outcome: 'not-found' }

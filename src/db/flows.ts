@@ -1,5 +1,5 @@
 // Flows and their immutable revisions. Part of the data layer: every statement is prepared once here.
-import type { DB } from './open.js'
+import { writeTransaction, type DB } from './open.js'
 import { FAR_FUTURE, toPage } from './paging.js'
 import type { FlowOrigin, FlowRecord, FlowRevisionRecord, FlowStatus, FlowValidationError, JsonObject } from '../types.js'
 import type { PageResult, PageToken } from '../twilio/paging.js'
@@ -121,7 +121,7 @@ export function createFlowRepository (db: DB) {
   }
 
   /** Creates a flow with its first revision. Throws SQLITE_CONSTRAINT_UNIQUE when the account already has the SID. */
-  const createFlow = db.transaction((accountSid: string, sid: string, origin: FlowOrigin, first: NewRevision, now: number): FlowRecord => {
+  const createFlow = writeTransaction(db, (accountSid: string, sid: string, origin: FlowOrigin, first: NewRevision, now: number): FlowRecord => {
     clearFlowCaches()
     const { lastInsertRowid } = s.insertFlow.run({ accountSid, sid, origin, now })
     insertRevisionRow(Number(lastInsertRowid), 1, first, now)
@@ -129,7 +129,7 @@ export function createFlowRepository (db: DB) {
   })
 
   /** Appends a revision and makes it the flow's latest. */
-  const addRevision = db.transaction((accountSid: string, sid: string, next: NewRevision, now: number): FlowRecord | undefined => {
+  const addRevision = writeTransaction(db, (accountSid: string, sid: string, next: NewRevision, now: number): FlowRecord | undefined => {
     const flow = findFlow(accountSid, sid)
     if (flow === undefined) return undefined
     insertRevisionRow(flow.id, flow.revision + 1, next, now)

@@ -41,12 +41,15 @@ export function migrate (db: DB, migrations: Migration[] = readMigrations()): nu
     throw new MigrationError(`the database is at schema version ${current}, newer than this emulator's ${newest}: use a newer emulator or another STUDIO_DB`)
   }
   const record = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)')
+  const applied = db.prepare('SELECT 1 FROM schema_version WHERE version = ?')
   for (const m of migrations) {
     if (m.version <= current) continue
+    // BEGIN IMMEDIATE, then look again: another process starting on the same file may have applied it meanwhile.
     db.transaction(() => {
+      if (applied.get(m.version) !== undefined) return
       db.exec(m.sql)
       record.run(m.version, m.name, new Date().toISOString())
-    })()
+    }).immediate()
   }
   return Math.max(current, newest)
 }

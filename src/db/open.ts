@@ -17,3 +17,13 @@ export function openDatabase (path: string): DB {
   db.pragma('temp_store = MEMORY')
   return db
 }
+
+/**
+ * A write transaction that takes the write lock when it begins (BEGIN IMMEDIATE): with a second process on the
+ * same file, it waits for the lock (up to the busy timeout) instead of failing with "database is locked" when it
+ * later tries to write after reading. Nested inside another transaction it is a savepoint.
+ */
+export function writeTransaction<A extends unknown[], R> (db: DB, fn: (...args: A) => R): (...args: A) => R {
+  const tx = db.transaction(fn)
+  return (...args: A) => tx.immediate(...args)
+}

@@ -1,5 +1,5 @@
 // The event outbox: events written with the change they describe, then delivered in id order. Part of the data layer.
-import type { DB } from './open.js'
+import { writeTransaction, type DB } from './open.js'
 
 export interface OutboxEntry {
   id: number
@@ -44,11 +44,11 @@ export function createOutboxRepository (db: DB) {
     return (s.oldestPending.all(limit) as OutboxRow[]).map(toEntry)
   }
 
-  const markEventsDelivered = db.transaction((ids: number[], now: number): void => {
+  const markEventsDelivered = writeTransaction(db, (ids: number[], now: number): void => {
     for (const id of ids) s.delivered.run({ id, now })
   })
 
-  const markEventsFailed = db.transaction((ids: number[], error: string, nextAttemptAt: number): void => {
+  const markEventsFailed = writeTransaction(db, (ids: number[], error: string, nextAttemptAt: number): void => {
     for (const id of ids) s.failed.run({ id, error, next: nextAttemptAt })
   })
 

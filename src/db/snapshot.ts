@@ -1,8 +1,9 @@
 // Whole-state export, import and reset for the control API: every row of every data table, as stored.
 // Part of the data layer. An export imported again gives back exactly the same state (ids, order, dates).
+import { MAX_JSON_DEPTH, jsonDepth } from '../twilio/json-parameter.js'
 import { isSid, type SidPrefix } from '../twilio/sid.js'
 import { schemaVersion } from './migrate.js'
-import type { DB } from './open.js'
+import { writeTransaction, type DB } from './open.js'
 
 /** Data tables in foreign-key order (parents first), with their columns that hold JSON text. */
 const TABLES: ReadonlyArray<{ name: string, json: readonly string[] }> = [
@@ -71,7 +72,7 @@ export function createSnapshotRepository (db: DB, extraTables: ReadonlyArray<{ n
   }
 
   /** Deletes every flow (and, through foreign keys, every revision, execution, context and step) and all events. */
-  const deleteAllData = db.transaction((): void => {
+  const deleteAllData = writeTransaction(db, (): void => {
     deleteFlows.run()
     deleteEvents.run()
     deleteOutbox.run()
@@ -79,7 +80,7 @@ export function createSnapshotRepository (db: DB, extraTables: ReadonlyArray<{ n
   })
 
   /** Deletes one account's flows and everything under them, and its events. */
-  const deleteAccountData = db.transaction((accountSid: string): void => {
+  const deleteAccountData = writeTransaction(db, (accountSid: string): void => {
     deleteAccountFlows.run(accountSid)
     deleteAccountEvents.run(accountSid)
     deleteAccountOutbox.run(accountSid)
@@ -87,7 +88,7 @@ export function createSnapshotRepository (db: DB, extraTables: ReadonlyArray<{ n
   })
 
   /** Replaces all data with a snapshot, in one transaction: a bad snapshot changes nothing. */
-  const importSnapshot = db.transaction((doc: unknown): void => {
+  const importSnapshot = writeTransaction(db, (doc: unknown): void => {
     const snapshot = checkShape(doc)
     deleteAllData()
     for (const t of tables) {
@@ -103,6 +104,7 @@ export function createSnapshotRepository (db: DB, extraTables: ReadonlyArray<{ n
         const values: Record<string, unknown> = {}
         for (const c of cols) {
           const v = row[c] ?? null
+          if (t.json.includes(c) && v !== null && jsonDepth(v) > MAX_JSON_DEPTH) throw new SnapshotError(`tables.${t.name}[${i}].${c} nests deeper than ${MAX_JSON_DEPTH}`)
           values[c] = t.json.includes(c) && v !== null ? JSON.stringify(v) : typeof v === 'boolean' ? Number(v) : v
           if (values[c] !== null && typeof values[c] === 'object') throw new SnapshotError(`tables.${t.name}[${i}].${c} must be a scalar`)
         }

@@ -4,7 +4,7 @@ import { createEngineRepository } from './engine.js'
 import { createExecutionRepository } from './executions.js'
 import { createFlowRepository } from './flows.js'
 import { readMigrations, schemaVersion } from './migrate.js'
-import type { DB } from './open.js'
+import { writeTransaction, type DB } from './open.js'
 import { createOutboxRepository } from './outbox.js'
 import { createSnapshotRepository } from './snapshot.js'
 
@@ -33,7 +33,7 @@ export function createStore (db: DB) {
 
   /** Runs `fn` in one transaction (nested calls become savepoints): all of its writes land, or none. */
   function transaction<T> (fn: () => T): T {
-    return db.transaction(fn)()
+    return writeTransaction(db, fn)()
   }
 
   const flows = createFlowRepository(db)

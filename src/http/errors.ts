@@ -67,3 +67,14 @@ declare module 'fastify' {
     twilioErrorCode?: number
   }
 }
+
+/**
+ * Errors Fastify meets before routing: a path that does not percent-decode (400) and a path parameter longer
+ * than the router takes (a SID that long names nothing: 404), both in Twilio's shape with a request id.
+ */
+export function frameworkErrors (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? resourceNotFound(resourcePath(request.url))
+    : malformedRequest('the URL is not validly percent-encoded')
+  reply.code(e.status).header('Twilio-Request-Id', request.id).type('application/json').send(e.toJSON())
+}

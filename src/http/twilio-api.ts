@@ -15,12 +15,18 @@ export interface TwilioApiOptions {
   routes: Array<[FastifyPluginAsync<any>, object]>
 }
 
-export async function twilioApi (app: FastifyInstance, opts: TwilioApiOptions) {
-  // Twilio's API reads only application/x-www-form-urlencoded bodies; any other body is read as no parameters
-  // (so a JSON body meets "Missing required parameter …", as it does against the cloud).
+/**
+ * Twilio reads only application/x-www-form-urlencoded bodies; any other body is read as no parameters (so a JSON
+ * body meets "Missing required parameter …", as it does against the cloud). Applies to the plugin it is called in.
+ */
+export async function formBodiesOnly (app: FastifyInstance): Promise<void> {
   app.removeAllContentTypeParsers()
   await app.register(formbody, { bodyLimit: app.initialConfig.bodyLimit })
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => { done(null, {}) })
+}
+
+export async function twilioApi (app: FastifyInstance, opts: TwilioApiOptions) {
+  await formBodiesOnly(app)
 
   app.addHook('onRequest', app.basicAuth)
   // Faults from the control API apply to authenticated requests, before anything else is read or written.

@@ -47,6 +47,12 @@ export async function emulatorRoutes (app: FastifyInstance, opts: EmulatorRoutes
     })
   }
 
+  // A repeated query parameter (?limit=1&limit=2) counts with its first value, as on Twilio's routes.
+  app.addHook('preValidation', async (request) => {
+    const q = request.query as Record<string, unknown> | undefined
+    if (q !== null && typeof q === 'object') for (const [k, v] of Object.entries(q)) if (Array.isArray(v)) q[k] = v[0]
+  })
+
   app.post<{ Querystring: { account?: string } }>('/reset', async function reset (request) {
     const account = request.query.account
     if (account !== undefined) {
@@ -79,8 +85,7 @@ export async function emulatorRoutes (app: FastifyInstance, opts: EmulatorRoutes
 
   app.get<{ Querystring: { method?: string, path?: string, status?: string, limit?: string } }>('/requests', async function listRequests (request) {
     const q = request.query
-    const limit = q.limit === undefined ? undefined : Number(q.limit)
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw invalidParameter('limit', 'must be a positive integer')
+    const limit = q.limit === undefined ? undefined : parseLimit(q.limit, 1, journal.size)
     const requests = journal.list({ method: q.method, path: q.path, status: q.status, limit })
     return { requests, size: journal.size }
   })
@@ -104,7 +109,7 @@ export async function emulatorRoutes (app: FastifyInstance, opts: EmulatorRoutes
   })
 
   app.get<{ Querystring: { pending?: string, limit?: string } }>('/events', async function listEvents (request) {
-    const limit = Math.min(Number(request.query.limit ?? 100) || 100, 10_000)
+    const limit = parseLimit(request.query.limit, 100, 10_000)
     const entries = store.listEvents({ pendingOnly: request.query.pending === 'true', limit })
     return {
       sink: config.eventsUrl ?? null,
@@ -133,7 +138,7 @@ export async function emulatorRoutes (app: FastifyInstance, opts: EmulatorRoutes
 
   app.get<{ Querystring: { flow?: string, execution?: string, to?: string, kind?: string, account?: string, limit?: string } }>('/outbox', async function listOutbox (request) {
     const q = request.query
-    const limit = Math.min(Number(q.limit ?? 1000) || 1000, 100_000)
+    const limit = parseLimit(q.limit, 1000, 100_000)
     const records = store.listOutbox(q.account ?? null, { flowSid: q.flow, executionSid: q.execution, to: q.to, kind: q.kind, limit })
     return {
       messages: records.map(r => ({
@@ -176,11 +181,12 @@ export async function emulatorRoutes (app: FastifyInstance, opts: EmulatorRoutes
     }
     if (b.set !== undefined) {
       const ms = typeof b.set === 'string' ? parseTwilioDate(b.set) : undefined
-      if (ms === undefined) throw invalidParameter('set', 'must be an ISO 8601 date-time')
+      if (ms === undefined || !inClockRange(ms)) throw invalidParameter('set', 'must be an ISO 8601 date-time from year 1970 to 9999')
       opts.clock.set(ms)
     }
     if (b.advance_ms !== undefined) {
       if (typeof b.advance_ms !== 'number' || !Number.isFinite(b.advance_ms)) throw invalidParameter('advance_ms', 'must be a number of milliseconds')
+      if (!inClockRange(opts.clock.now() + b.advance_ms)) throw invalidParameter('advance_ms', 'would move the clock outside the years 1970 to 9999')
       opts.clock.advance(b.advance_ms)
     }
     // Timeouts and expiry that the move made due fire now; wait for them with /idle.
@@ -235,4 +241,17 @@ export async function emulatorRoutes (app: FastifyInstance, opts: EmulatorRoutes
   refuseOtherMethods(app, '/faults/:id', ['DELETE'])
   refuseOtherMethods(app, '/events', ['GET'])
   refuseOtherMethods(app, '/events/retry', ['POST'])
+}
+
+/** The clock stays within dates every response can print (1970 to 9999). */
+function inClockRange (ms: number): boolean {
+  return Number.isFinite(ms) && ms >= 0 && ms < 253_402_300_800_000 // 10000-01-01T00:00:00Z
+}
+
+/** A `limit` query parameter: a whole number from 1, at most `max`; absent means `fallback`. */
+function parseLimit (value: unknown, fallback: number, max: number): number {
+  if (value === undefined || value === '') return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw invalidParameter('limit', 'must be a positive integer')
+  return Math.min(n, max)
 }

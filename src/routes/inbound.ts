@@ -1,11 +1,11 @@
 // Studio's webhook, where Twilio posts inbound messages for a flow: POST /v1/Accounts/{AccountSid}/Flows/{FlowSid}.
 // No Basic auth (Twilio signs these requests instead); the account must be one the emulator knows.
-import formbody from '@fastify/formbody'
 import type { FastifyInstance } from 'fastify'
 import { resourceNotFound } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'
 import type { InboundService } from '../studio/inbound.js'
 import { refuseOtherMethods } from '../http/methods.js'
+import { formBodiesOnly } from '../http/twilio-api.js'
 import { missingParameter } from '../twilio/errors.js'
 
 export interface InboundRoutesOptions {
@@ -16,7 +16,7 @@ export interface InboundRoutesOptions {
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 export async function inboundRoutes (app: FastifyInstance, opts: InboundRoutesOptions) {
-  await app.register(formbody)
+  await formBodiesOnly(app)
   const path = '/v1/Accounts/:AccountSid/Flows/:FlowSid'
 
   app.post<{ Params: { AccountSid: string, FlowSid: string }, Body: Record<string, unknown> }>(path, async function incomingMessage (request, reply) {
