@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { countExecutions, executionAtOffset, sampleExecutionSids } from '../src/db/bulk-load.js'
 import { openDatabase } from '../src/db/open.js'
 import { CACHE_DIR, prepareDataset, workingCopy } from './lib/dataset.js'
+import { measureEngine } from './lib/engine.js'
 import { runLoad, type LoadResult, type LoadSpec } from './lib/load.js'
 import { httpJson, installCleanup, memoryMb, sleep, startServer, type Server } from './lib/proc.js'
 import { formatSummary, summariseFile } from './lib/profile.js'
@@ -237,6 +238,8 @@ async function benchmark (dataset: ReturnType<typeof prepareDataset>, dbPath: st
     }
   }
   const loaded = memoryMb(emulator.pid)
+  const engine = await measureEngine(emulator.url, AUTH, QUICK ? 300 : 2000)
+  log(`engine: ${engine.executions} executions of a ten-widget flow, ${engine.steps} steps in ${engine.seconds} s: ${engine.steps_per_second} steps/s`)
   await ceiling.stop()
   const code = await emulator.stop()
   if (code !== 0) log(`emulator exited with ${code}:\n${emulator.output().slice(-2000)}`)
@@ -256,6 +259,7 @@ async function benchmark (dataset: ReturnType<typeof prepareDataset>, dbPath: st
     rss_mb_peak: round(loaded.peak, 1),
     rss_detail: { idle: { anon: round(idle.anon, 1), file: round(idle.file, 1) }, loaded: { anon: round(loaded.anon, 1), file: round(loaded.file, 1) } },
     bytes_per_execution: Math.round(dataset.bytesPerExecution),
+    engine,
     dataset: {
       executions: dataset.spec.count,
       load_s: round(dataset.loadMs / 1000, 1),

@@ -41,6 +41,8 @@ export interface Results {
   /** RssAnon (V8 heap, malloc, SQLite page cache) and RssFile (mapped node binary and libraries), MB. */
   rss_detail: { idle: { anon: number, file: number }, loaded: { anon: number, file: number } }
   bytes_per_execution: number
+  /** The flow engine: a ten-widget REST-triggered flow without outbound HTTP. */
+  engine: { executions: number, steps: number, seconds: number, steps_per_second: number }
   dataset: { executions: number, load_s: number, reused: boolean, database_mb: number, deep_page: number, window: [string, string], window_executions: number }
   created_executions: number
   targets: Array<{ target: string, value: string, met: boolean }>
@@ -128,6 +130,7 @@ export function markdown (r: Results): string {
     `- RSS: ${r.rss_mb_idle} MB idle, ${r.rss_mb_loaded} MB after the load runs (peak ${r.rss_mb_peak} MB); ` +
       `of which anonymous ${r.rss_detail.idle.anon} → ${r.rss_detail.loaded.anon} MB, file-backed ${r.rss_detail.idle.file} → ${r.rss_detail.loaded.file} MB`,
     `- database: ${r.bytes_per_execution} bytes per execution (${r.dataset.database_mb} MB)`,
+    `- flow engine: ${r.engine.steps_per_second} steps/s (${r.engine.executions} executions of a ten-widget REST-triggered flow without outbound HTTP, ${r.engine.steps} steps in ${r.engine.seconds} s, 20 creates in flight)`,
     `- machine: ${m.nproc} × ${m.cpu}, ${m.ram_gb} GB RAM, Node ${m.node}, ${m.os}; load average at start ${m.loadavg_at_start.join(' ')}`,
     `- ${r.quick ? 'BENCH_QUICK run' : 'full run'} of ${r.date}, emulator from ${r.setup.server} (${r.setup.build}), LOG_LEVEL=${r.setup.log_level}; ` +
       `per case: ${r.setup.warmup_s} s warm-up, ${r.setup.connections} connections × ${r.setup.duration_s} s (first ${r.setup.settle_s} s left out), 1 connection × ${r.setup.duration_s_1conn} s`,
