@@ -3,6 +3,7 @@
 // the benchmark needs to aim its requests (a row's keyset position, sample SIDs, a count).
 import { createFlowRepository } from './flows.js'
 import type { DB } from './open.js'
+import { AUTO_FLOW_DEFINITION } from '../studio/flow-definition.js'
 import { contactSid, newSid } from '../twilio/sid.js'
 import type { FlowRecord } from '../types.js'
 
@@ -38,19 +39,6 @@ export interface BulkLoadResult {
   ms: number
 }
 
-/** The Trigger-only definition an auto-registered flow gets (as src/studio/flows.ts registers them). */
-const TRIGGER_ONLY = {
-  description: 'Bulk-loaded by src/db/bulk-load.ts',
-  states: [{
-    name: 'Trigger',
-    type: 'trigger',
-    properties: { offset: { x: 0, y: 0 } },
-    transitions: [{ event: 'incomingMessage' }, { event: 'incomingCall' }, { event: 'incomingConversationMessage' }, { event: 'incomingRequest' }, { event: 'incomingParent' }]
-  }],
-  initial_state: 'Trigger',
-  flags: { allow_concurrent_calls: true }
-}
-
 const NAMES = ['Zeke', 'Ada', 'Grace', 'Linus', 'Margaret', 'Alan', 'Barbara', 'Ken', 'Frances', 'Dennis']
 const FROM = ['+15557654321', '+15557654322', '+15557654323']
 
@@ -71,7 +59,7 @@ export function bulkLoadExecutions (db: DB, opts: BulkLoadOptions): BulkLoadResu
 
   const flows = createFlowRepository(db)
   const flow = flows.findFlow(accountSid, flowSid) ?? flows.createFlow(accountSid, flowSid, 'auto', {
-    friendlyName: flowSid, status: 'published', definition: TRIGGER_ONLY, commitMessage: null, errors: [], warnings: []
+    friendlyName: flowSid, status: 'published', definition: AUTO_FLOW_DEFINITION, commitMessage: null, errors: [], warnings: []
   }, startMs)
   const existing = db.prepare('SELECT count(*) AS n FROM executions WHERE flow_id = ?').get(flow.id) as { n: number }
   if (existing.n > 0) throw new Error(`flow ${flowSid} already has ${existing.n} executions`)

@@ -16,6 +16,22 @@ export const WIDGET_TYPES: ReadonlySet<string> = new Set([
   'update-sync-object', 'send-to-auto-pilot', 'start-conversation', 'resume-conversation', 'run-conversation-relay'
 ])
 
+/**
+ * The definition given to a flow registered on first use (STUDIO_FLOWS=auto): only a Trigger, so that it is a
+ * valid flow; the engine does not run auto flows, whose real definition is unknown (docs/fidelity.md).
+ */
+export const AUTO_FLOW_DEFINITION: JsonObject = Object.freeze({
+  description: 'Registered by Studio Emulator on first use of this FlowSid (STUDIO_FLOWS=auto). Its real definition is unknown, so its executions stay active until ended.',
+  states: [{
+    name: 'Trigger',
+    type: 'trigger',
+    properties: { offset: { x: 0, y: 0 } },
+    transitions: [{ event: 'incomingMessage' }, { event: 'incomingCall' }, { event: 'incomingConversationMessage' }, { event: 'incomingRequest' }, { event: 'incomingParent' }]
+  }],
+  initial_state: 'Trigger',
+  flags: { allow_concurrent_calls: true }
+})
+
 /** The schema's limit on `states`. */
 export const MAX_STATES = 1000
 

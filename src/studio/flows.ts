@@ -10,7 +10,7 @@ import { invalidFlowDefinition, resourceNotFound } from '../twilio/errors.js'
 import { isSid, newSid } from '../twilio/sid.js'
 import type { Caller, FlowRecord, FlowRevisionRecord, FlowStatus, JsonObject } from '../types.js'
 import type { Clock } from './clock.js'
-import { parseDefinitionParameter, validateDefinition } from './flow-definition.js'
+import { AUTO_FLOW_DEFINITION, parseDefinitionParameter, validateDefinition } from './flow-definition.js'
 
 export interface FlowWrite {
   friendlyName?: string | undefined
@@ -25,22 +25,6 @@ export interface ExecutionTarget {
   flow: FlowRecord
   revision: FlowRevisionRecord
 }
-
-/**
- * The definition given to a flow registered on first use (STUDIO_FLOWS=auto): only a Trigger, so that it is a
- * valid flow; the engine does not run auto flows, whose real definition is unknown (docs/fidelity.md).
- */
-export const AUTO_FLOW_DEFINITION: JsonObject = Object.freeze({
-  description: 'Registered by Studio Emulator on first use of this FlowSid (STUDIO_FLOWS=auto). Its real definition is unknown, so its executions stay active until ended.',
-  states: [{
-    name: 'Trigger',
-    type: 'trigger',
-    properties: { offset: { x: 0, y: 0 } },
-    transitions: [{ event: 'incomingMessage' }, { event: 'incomingCall' }, { event: 'incomingConversationMessage' }, { event: 'incomingRequest' }, { event: 'incomingParent' }]
-  }],
-  initial_state: 'Trigger',
-  flags: { allow_concurrent_calls: true }
-})
 
 export class FlowFileError extends Error {}
 
