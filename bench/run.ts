@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { countExecutions, executionAtOffset, sampleExecutionSids } from '../src/db/bulk-load.js'
+import { countExecutions, executionAtOffset, sampleExecutionSids } from './lib/bulk-load.js'
 import { openDatabase } from '../src/db/open.js'
 import { CACHE_DIR, prepareDataset, workingCopy } from './lib/dataset.js'
 import { measureEngine } from './lib/engine.js'

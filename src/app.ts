@@ -14,12 +14,12 @@ import { errorHandler, frameworkErrors, notFoundHandler } from './http/errors.js
 import { prettyLogStream } from './http/pretty-log.js'
 import { twilioApi } from './http/twilio-api.js'
 import { V1_ENGAGEMENTS, V1_EXECUTIONS, V2_EXECUTIONS } from './resources/surface.js'
-import { emulatorRoutes } from './routes/emulator.js'
+import { controlRoutes } from './routes/control.js'
 import { executionStepRoutes } from './routes/execution-steps.js'
 import { executionRoutes } from './routes/executions.js'
 import { flowRoutes } from './routes/flows.js'
 import { healthRoutes } from './routes/health.js'
-import { createControllableClock, type Clock } from './studio/clock.js'
+import { createControllableClock, type Clock } from './clock.js'
 import { createWidgetChoices } from './engine/choices.js'
 import { createFlowRuntime } from './engine/runtime.js'
 import { inboundRoutes } from './routes/inbound.js'
@@ -40,6 +40,8 @@ export interface AppOptions {
   random?: () => number
   /** How often the engine checks waits and expiry on real time. */
   engineTickMs?: number
+  /** How long HTTP widgets wait for an answer (Studio's 10 s by default; tests shorten it). */
+  httpTimeoutMs?: number
 }
 
 export const BODY_LIMIT = 1024 * 1024
@@ -83,7 +85,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const writer = createExecutionWriter({ store, clock, events: dispatcher === undefined ? undefined : { committed: dispatcher.kick } })
   const flows = createFlowService({ store, clock, mode: config.flowsMode })
   const choices = createWidgetChoices()
-  const engine = createFlowRuntime({ store, writer, clock, choices, log: app.log, tickMs: opts.engineTickMs })
+  const engine = createFlowRuntime({ store, writer, clock, choices, log: app.log, tickMs: opts.engineTickMs, httpTimeoutMs: opts.httpTimeoutMs })
   const executions = createExecutionService({ store, clock, flows, writer, engine })
   const inbound = createInboundService({ store, clock, flows, executions, engine })
   const journal = createJournal(config.journalSize)
@@ -156,7 +158,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
 
   await app.register(healthRoutes, { store })
-  await app.register(emulatorRoutes, { prefix: '/__emulator', config, store, journal, faults, seedFlows, kickEvents: () => dispatcher?.kick(), clock, engine, choices })
+  await app.register(controlRoutes, { prefix: '/__emulator', config, store, journal, faults, seedFlows, kickEvents: () => dispatcher?.kick(), clock, engine, choices })
   await app.register(inboundRoutes, { accountSids, inbound })
 
   const deps = { config, store, executions, flows, rateLimiter }

@@ -1,48 +1,9 @@
 // The only reader of process.env and argv: turns them into one frozen Config, or a one-line ConfigError.
 import { parseArgs } from 'node:util'
 import { isSid } from './twilio/sid.js'
+import type { AccountCredential, ApiKeyCredential, Config, LogLevel } from './types.js'
 
-export interface AccountCredential {
-  sid: string
-  authToken: string
-}
-
-export interface ApiKeyCredential {
-  sid: string
-  secret: string
-  accountSid: string
-}
-
-/** auto: unknown well-formed FlowSids are registered on first use; strict: they are 404, as in the cloud. */
-export type FlowsMode = 'auto' | 'strict'
-
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
-
-export interface Config {
-  port: number
-  host: string
-  /** SQLite file path, or ':memory:'. */
-  dbPath: string
-  accounts: readonly AccountCredential[]
-  apiKeys: readonly ApiKeyCredential[]
-  /** True when no account was configured and the documented default account is in use. */
-  usingDefaultAccount: boolean
-  /** Base for absolute URLs in responses; undefined means "from the request's Host". */
-  publicUrl: string | undefined
-  logLevel: LogLevel
-  logPretty: boolean
-  flowsMode: FlowsMode
-  /** A folder of flow definition files loaded into every account at startup. */
-  flowsDir: string | undefined
-  /** When set, /__emulator/* needs `Authorization: Bearer <token>`. */
-  adminToken: string | undefined
-  /** How many requests the journal keeps (a ring buffer). */
-  journalSize: number
-  /** Emulate Studio's REST limit of 20 new executions per second per account. */
-  rateLimits: boolean
-  /** Where Event Streams' Studio events are POSTed, as CloudEvents. */
-  eventsUrl: string | undefined
-}
+export type { Config }
 
 export class ConfigError extends Error {}
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BULK_LOAD_VERSION, bulkLoadExecutions, countExecutions } from '../../src/db/bulk-load.js'
+import { BULK_LOAD_VERSION, bulkLoadExecutions, countExecutions } from './bulk-load.js'
 import { MIGRATIONS_DIR, migrate, readMigrations } from '../../src/db/migrate.js'
 import { openDatabase } from '../../src/db/open.js'
 

@@ -1,6 +1,6 @@
 // Studio's documented REST limit: "Outbound Executions (triggered by Studio's REST API): 20 new Executions per
 // second per account" (Studio FAQ). A sliding one-second window per account on the emulator's clock.
-import type { Clock } from '../studio/clock.js'
+import type { Clock } from '../clock.js'
 
 export const EXECUTIONS_PER_SECOND = 20
 

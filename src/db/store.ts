@@ -1,11 +1,12 @@
 // The data layer: the repositories (the only code with SQL), opened over one database. accountSid comes first in
 // every repository method and reaches every WHERE clause, so one account can never read or change another's rows.
-import { createEngineRepository } from './engine.js'
 import { createExecutionRepository } from './executions.js'
 import { createFlowRepository } from './flows.js'
+import { createMessageOutboxRepository } from './message-outbox.js'
 import { readMigrations, schemaVersion } from './migrate.js'
 import { writeTransaction, type DB } from './open.js'
-import { createOutboxRepository } from './outbox.js'
+import { createEventOutboxRepository } from './event-outbox.js'
+import { createRunStateRepository } from './run-state.js'
 import { createSnapshotRepository } from './snapshot.js'
 
 export type Store = ReturnType<typeof createStore>
@@ -44,8 +45,9 @@ export function createStore (db: DB) {
     transaction,
     ...flows,
     ...createExecutionRepository(db),
-    ...createOutboxRepository(db),
-    ...createEngineRepository(db),
+    ...createEventOutboxRepository(db),
+    ...createMessageOutboxRepository(db),
+    ...createRunStateRepository(db),
     // Whole-state writes replace flows behind the flow cache's back: clear it with them.
     exportSnapshot: snapshots.exportSnapshot,
     importSnapshot: (doc: unknown) => { try { snapshots.importSnapshot(doc) } finally { flows.clearFlowCaches() } },

@@ -1,14 +1,14 @@
 // The flow engine: advances executions through their flow revision's widgets, one Step per transition taken,
 // persisting every transition (and its events) in one transaction, so a restart resumes where it stopped.
 // It imports no Fastify: HTTP routes and the control API drive it through this module's functions.
-import type { EngineExecution, ExecutionRef } from '../db/engine.js'
+import type { EngineExecution, ExecutionRef } from '../db/run-state.js'
 import type { Store } from '../db/store.js'
 import type { ExecutionWriter, WriteBatch } from '../studio/execution-writer.js'
-import type { Clock } from '../studio/clock.js'
+import type { Clock } from '../clock.js'
 import { contactSid, newSid } from '../twilio/sid.js'
-import type { EndedReason, JsonObject } from '../types.js'
+import type { EndedReason, JsonObject, Logger } from '../types.js'
 import type { WidgetChoices } from './choices.js'
-import { httpRequest, type HttpRequest, type HttpResponse } from './http.js'
+import { HTTP_MAX_RESPONSE_BYTES, HTTP_TIMEOUT_MS, httpRequest, type HttpRequest, type HttpResponse } from './http.js'
 import type { Outcome, OutboxEntry } from './widgets.js'
 
 /**
@@ -35,18 +35,15 @@ export type Job =
   | { kind: 'timeout' }
   | { kind: 'subflow-ended', childSid: string }
 
-export interface RuntimeLog {
-  warn: (obj: object, msg: string) => void
-  error: (obj: object, msg: string) => void
-}
-
 export interface RuntimeDeps {
   store: Store
   writer: ExecutionWriter
   clock: Clock
   choices: WidgetChoices
-  log: RuntimeLog
+  log: Logger
   http?: (req: HttpRequest) => Promise<HttpResponse>
+  /** How long make-http-request and run-function wait for an answer (Studio: 10 s; tests shorten it). */
+  httpTimeoutMs?: number
   /** How often waits and expiry are checked on real time (tests move the clock and call tick()). */
   tickMs?: number
 }
@@ -57,7 +54,8 @@ export type FlowRuntime = ReturnType<typeof createFlowRuntime>
 
 export function createFlowRuntime (deps: RuntimeDeps) {
   const { store, writer, clock, choices, log } = deps
-  const http = deps.http ?? httpRequest
+  const limits = { timeoutMs: deps.httpTimeoutMs ?? HTTP_TIMEOUT_MS, maxBytes: HTTP_MAX_RESPONSE_BYTES }
+  const http = deps.http ?? (async (req: HttpRequest) => await httpRequest(req, limits))
   const chains = new Map<string, Promise<void>>()
   let inFlight = 0
   let stopped = false
@@ -180,7 +178,7 @@ export function createFlowRuntime (deps: RuntimeDeps) {
       renderValue: <T>(value: T): T => renderValue(value, context, renderOpts),
       send: (entry: OutboxEntry) => {
         const outboxSid = newSid(entry.prefix ?? 'MM')
-        store.insertOutboxRecord({
+        store.insertMessage({
           sid: outboxSid,
           accountSid: e.execution.accountSid,
           flowSid: e.execution.flowSid,

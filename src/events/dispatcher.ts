@@ -1,13 +1,13 @@
 // Delivers the event outbox to STUDIO_EVENTS_URL: oldest first, in batches posted as a JSON array (as Twilio's
 // webhook sinks receive them), retried with exponential backoff while the sink is down. A batch is marked
 // delivered only after a 2xx, so an event is delivered at least once and never out of order.
-import type { FastifyBaseLogger } from 'fastify'
 import type { Store } from '../db/store.js'
+import type { Logger } from '../types.js'
 
 export interface DispatcherOptions {
   url: string
   store: Store
-  log: FastifyBaseLogger
+  log: Logger
   /** First retry delay; it doubles per attempt up to maxRetryMs. */
   initialRetryMs?: number
   maxRetryMs?: number

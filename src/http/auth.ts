@@ -1,7 +1,7 @@
 // HTTP Basic credentials → the calling account: AC…/auth token, or SK…/secret acting for its account.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
-import type { Config } from '../config.js'
+import type { Config } from '../types.js'
 import { authenticationFailed } from '../twilio/errors.js'
 import type { Caller } from '../types.js'
 

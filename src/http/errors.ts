@@ -2,7 +2,7 @@
 // Twilio codes, anything unexpected as a 500 without internals (logged with its request).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import {
-  TwilioError, authenticationFailed, internalError, invalidParameter, malformedRequest,
+  ResourceMissing, TwilioError, authenticationFailed, internalError, invalidParameter, malformedRequest,
   missingParameter, payloadTooLarge, resourceNotFound, unsupportedMediaType
 } from '../twilio/errors.js'
 
@@ -13,8 +13,9 @@ export function resourcePath (url: string): string {
   return m?.[1] ?? path
 }
 
-export function toTwilioError (err: FastifyError, request: FastifyRequest): TwilioError {
+export function toTwilioError (err: FastifyError | ResourceMissing, request: FastifyRequest): TwilioError {
   if (err instanceof TwilioError) return err
+  if (err instanceof ResourceMissing) return resourceNotFound(resourcePath(request.url))
   if (err.validation !== undefined) return fromValidation(err, request)
   switch (err.code) {
     case 'FST_BASIC_AUTH_MISSING_OR_BAD_AUTHORIZATION_HEADER':

@@ -1,14 +1,13 @@
 // …/Executions/{Sid}/Steps[/{StepSid}[/Context]] for v1 and v2, and the same under v1 Engagements.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { Config } from '../config.js'
+import type { Config } from '../types.js'
 import type { Store } from '../db/store.js'
 import { baseUrlOf } from '../http/base-url.js'
-import { resourcePath } from '../http/errors.js'
 import { refuseOtherMethods } from '../http/methods.js'
 import { executionParams, listResponse, stepContextSchema, stepParams, stepSchema } from '../http/schemas.js'
 import { toStepContextResource, toStepResource } from '../resources/execution-step.js'
 import type { ExecutionSurface } from '../resources/surface.js'
-import { resourceNotFound } from '../twilio/errors.js'
+import { resourceMissing } from '../twilio/errors.js'
 import { pageMeta, parsePageRequest, type PagingQuery } from '../twilio/paging.js'
 import type { StepRecord } from '../types.js'
 
@@ -32,7 +31,7 @@ export async function executionStepRoutes (app: FastifyInstance, opts: StepRoute
     const { FlowSid, Sid } = request.params
     const { accountSid } = request.caller
     // A list under an execution that does not exist is a 404, not an empty page.
-    if (store.getExecution(accountSid, FlowSid, Sid) === undefined) throw resourceNotFound(resourcePath(request.url))
+    if (store.getExecution(accountSid, FlowSid, Sid) === undefined) throw resourceMissing()
     const page = parsePageRequest(request.query, ['number'])
     const result = store.listSteps(accountSid, FlowSid, Sid, { token: page.token, pageSize: page.pageSize })
     const baseUrl = base(request)
@@ -54,7 +53,7 @@ export async function executionStepRoutes (app: FastifyInstance, opts: StepRoute
   }, async function fetchExecutionStep (request) {
     const { FlowSid, Sid, StepSid } = request.params
     const step = store.getStep(request.caller.accountSid, FlowSid, Sid, StepSid)
-    if (step === undefined) throw resourceNotFound(resourcePath(request.url))
+    if (step === undefined) throw resourceMissing()
     return toStepResource(step, base(request), surface)
   })
 
@@ -63,7 +62,7 @@ export async function executionStepRoutes (app: FastifyInstance, opts: StepRoute
   }, async function fetchExecutionStepContext (request) {
     const { FlowSid, Sid, StepSid } = request.params
     const found = store.getStepContext(request.caller.accountSid, FlowSid, Sid, StepSid)
-    if (found === undefined) throw resourceNotFound(resourcePath(request.url))
+    if (found === undefined) throw resourceMissing()
     return toStepContextResource(found.step, found.context, base(request), surface)
   })
 

@@ -1,11 +1,10 @@
 // /v1 and /v2 Flows/{FlowSid}/Executions[/{Sid}[/Context]] and v1 Engagements: one implementation, the surface
 // picks the shape and the rules.
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify'
-import type { Config } from '../config.js'
+import type { Config } from '../types.js'
 import type { RateLimiter } from '../control/rate-limit.js'
 import type { Store } from '../db/store.js'
 import { baseUrlOf } from '../http/base-url.js'
-import { resourcePath } from '../http/errors.js'
 import { refuseOtherMethods } from '../http/methods.js'
 import { createExecutionBody, executionContextSchema, executionParams, flowParams, updateExecutionBody } from '../http/schemas.js'
 import { executionJson, toExecutionContextResource } from '../resources/execution.js'
@@ -13,7 +12,7 @@ import { V1_ENGAGEMENTS, V1_EXECUTIONS, V2_EXECUTIONS, type ExecutionSurface } f
 import type { ActiveContactRule, ExecutionService } from '../studio/executions.js'
 import type { FlowService } from '../studio/flows.js'
 import { parseTwilioDate } from '../twilio/dates.js'
-import { invalidParameter, resourceNotFound, tooManyRequests } from '../twilio/errors.js'
+import { invalidParameter, resourceMissing, tooManyRequests } from '../twilio/errors.js'
 import { pageMeta, parsePageRequest } from '../twilio/paging.js'
 import type { ExecutionRecord, ExecutionStatus } from '../types.js'
 
@@ -83,7 +82,7 @@ export async function executionRoutes (app: FastifyInstance, opts: ExecutionRout
   }, async function listExecution (request, reply) {
     const q = request.query
     const flowSid = request.params.FlowSid
-    flows.assertReadable(request.caller, flowSid, resourcePath(request.url))
+    flows.assertReadable(request.caller, flowSid)
     const page = parsePageRequest(q, ['number', 'number'])
     const filters: Array<[string, string]> = []
     const createdFrom = rules.dateFilters ? dateFilter('DateCreatedFrom', q.DateCreatedFrom, filters) : undefined
@@ -116,7 +115,7 @@ export async function executionRoutes (app: FastifyInstance, opts: ExecutionRout
   }, async function fetchExecution (request, reply) {
     const { FlowSid, Sid } = request.params
     const execution = store.getExecution(request.caller.accountSid, FlowSid, Sid)
-    if (execution === undefined) throw resourceNotFound(resourcePath(request.url))
+    if (execution === undefined) throw resourceMissing()
     return await reply.type(JSON_TYPE).send(executionJson(execution, base(request), surface))
   })
 
@@ -127,7 +126,7 @@ export async function executionRoutes (app: FastifyInstance, opts: ExecutionRout
       const { FlowSid, Sid } = request.params
       const status = request.body.Status
       if (!STATUSES.includes(status as ExecutionStatus)) throw invalidParameter('Status', `must be one of ${STATUSES.join(', ')}`)
-      const execution = executions.setStatus(request.caller, FlowSid, Sid, status as ExecutionStatus, resourcePath(request.url))
+      const execution = executions.setStatus(request.caller, FlowSid, Sid, status as ExecutionStatus)
       return await reply.type(JSON_TYPE).send(executionJson(execution, base(request), surface))
     })
   }
@@ -136,7 +135,7 @@ export async function executionRoutes (app: FastifyInstance, opts: ExecutionRout
     schema: { params: executionParams }
   }, async function deleteExecution (request, reply) {
     const { FlowSid, Sid } = request.params
-    if (!store.deleteExecution(request.caller.accountSid, FlowSid, Sid)) throw resourceNotFound(resourcePath(request.url))
+    if (!store.deleteExecution(request.caller.accountSid, FlowSid, Sid)) throw resourceMissing()
     return await reply.code(204).send()
   })
 
@@ -145,7 +144,7 @@ export async function executionRoutes (app: FastifyInstance, opts: ExecutionRout
   }, async function fetchExecutionContext (request) {
     const { FlowSid, Sid } = request.params
     const found = store.getExecutionContext(request.caller.accountSid, FlowSid, Sid)
-    if (found === undefined) throw resourceNotFound(resourcePath(request.url))
+    if (found === undefined) throw resourceMissing()
     return toExecutionContextResource(found.execution, found.context, base(request), surface)
   })
 

@@ -1,9 +1,8 @@
 // /v2/Flows (create, update, list, fetch, delete, Revisions, Validate, TestUsers) and /v1/Flows (list, fetch, delete).
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { Config } from '../config.js'
+import type { Config } from '../types.js'
 import type { Store } from '../db/store.js'
 import { baseUrlOf } from '../http/base-url.js'
-import { resourcePath } from '../http/errors.js'
 import { refuseOtherMethods } from '../http/methods.js'
 import {
   createFlowBody, flowRevision, flowSidParams, flowV1, flowV2, flowValidate, listResponse, revisionParams,
@@ -12,7 +11,7 @@ import {
 import { toFlowRevisionResource, toFlowV1Resource, toFlowV2Resource, toTestUsersResource } from '../resources/flow.js'
 import type { ApiVersion } from '../resources/surface.js'
 import type { FlowService } from '../studio/flows.js'
-import { invalidParameter, resourceNotFound } from '../twilio/errors.js'
+import { invalidParameter, resourceMissing } from '../twilio/errors.js'
 import { pageMeta, parsePageRequest, type PagingQuery } from '../twilio/paging.js'
 import type { FlowRecord, FlowRevisionRecord, FlowStatus } from '../types.js'
 
@@ -60,13 +59,13 @@ export async function flowRoutes (app: FastifyInstance, opts: FlowRoutesOptions)
   app.get<{ Params: { Sid: string } }>('/Flows/:Sid', {
     schema: { params: flowSidParams, response: { 200: schema } }
   }, async function fetchFlow (request) {
-    return toResource(flows.find(request.caller, request.params.Sid, resourcePath(request.url)), request, true)
+    return toResource(flows.find(request.caller, request.params.Sid), request, true)
   })
 
   app.delete<{ Params: { Sid: string } }>('/Flows/:Sid', {
     schema: { params: flowSidParams }
   }, async function deleteFlow (request, reply) {
-    if (!store.deleteFlow(request.caller.accountSid, request.params.Sid)) throw resourceNotFound(resourcePath(request.url))
+    if (!store.deleteFlow(request.caller.accountSid, request.params.Sid)) throw resourceMissing()
     return await reply.code(204).send()
   })
 
@@ -92,7 +91,7 @@ export async function flowRoutes (app: FastifyInstance, opts: FlowRoutesOptions)
     const b = request.body
     const flow = flows.update(request.caller, request.params.Sid, {
       friendlyName: b.FriendlyName, status: flowStatus(b.Status), definition: b.Definition, commitMessage: b.CommitMessage
-    }, resourcePath(request.url))
+    })
     return toResource(flow, request, true)
   })
 
@@ -108,7 +107,7 @@ export async function flowRoutes (app: FastifyInstance, opts: FlowRoutesOptions)
     schema: { params: flowSidParams, response: { 200: listResponse('revisions', flowRevision) } }
   }, async function listFlowRevision (request) {
     const { Sid } = request.params
-    flows.find(request.caller, Sid, resourcePath(request.url))
+    flows.find(request.caller, Sid)
     const page = parsePageRequest(request.query, ['number'])
     const result = store.listRevisions(request.caller.accountSid, Sid, { token: page.token, pageSize: page.pageSize })
     const baseUrl = base(request)
@@ -123,20 +122,20 @@ export async function flowRoutes (app: FastifyInstance, opts: FlowRoutesOptions)
   }, async function fetchFlowRevision (request) {
     const which = revisionSelector(request.params.Revision)
     const revision = which === undefined ? undefined : store.getRevision(request.caller.accountSid, request.params.Sid, which)
-    if (revision === undefined) throw resourceNotFound(resourcePath(request.url))
+    if (revision === undefined) throw resourceMissing()
     return toFlowRevisionResource(revision, base(request))
   })
 
   app.get<{ Params: { Sid: string } }>('/Flows/:Sid/TestUsers', {
     schema: { params: flowSidParams, response: { 200: testUsers } }
   }, async function fetchTestUser (request) {
-    return toTestUsersResource(flows.find(request.caller, request.params.Sid, resourcePath(request.url)), base(request))
+    return toTestUsersResource(flows.find(request.caller, request.params.Sid), base(request))
   })
 
   app.post<{ Params: { Sid: string }, Body: { TestUsers: string[] } }>('/Flows/:Sid/TestUsers', {
     schema: { params: flowSidParams, body: testUsersBody, response: { 200: testUsers } }
   }, async function updateTestUser (request) {
-    const flow = flows.setTestUsers(request.caller, request.params.Sid, request.body.TestUsers, resourcePath(request.url))
+    const flow = flows.setTestUsers(request.caller, request.params.Sid, request.body.TestUsers)
     return toTestUsersResource(flow, base(request))
   })
 

@@ -1,12 +1,11 @@
 // Studio's webhook, where Twilio posts inbound messages for a flow: POST /v1/Accounts/{AccountSid}/Flows/{FlowSid}.
 // No Basic auth (Twilio signs these requests instead); the account must be one the emulator knows.
 import type { FastifyInstance } from 'fastify'
-import { resourceNotFound } from '../twilio/errors.js'
+import { missingParameter, resourceMissing } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'
 import type { InboundService } from '../studio/inbound.js'
 import { refuseOtherMethods } from '../http/methods.js'
 import { formBodiesOnly } from '../http/twilio-api.js'
-import { missingParameter } from '../twilio/errors.js'
 
 export interface InboundRoutesOptions {
   accountSids: readonly string[]
@@ -21,13 +20,12 @@ export async function inboundRoutes (app: FastifyInstance, opts: InboundRoutesOp
 
   app.post<{ Params: { AccountSid: string, FlowSid: string }, Body: Record<string, unknown> }>(path, async function incomingMessage (request, reply) {
     const { AccountSid, FlowSid } = request.params
-    const url = request.url.split('?', 1)[0] ?? request.url
-    if (!opts.accountSids.includes(AccountSid) || !isSid('FW', FlowSid)) throw resourceNotFound(url)
+    if (!opts.accountSids.includes(AccountSid) || !isSid('FW', FlowSid)) throw resourceMissing()
     const body = request.body !== null && typeof request.body === 'object' ? request.body : {}
     const fields: Record<string, string> = {}
     for (const [k, v] of Object.entries(body)) fields[k] = Array.isArray(v) ? String(v[0]) : String(v)
     for (const name of ['From', 'To']) if (fields[name] === undefined || fields[name] === '') throw missingParameter(name)
-    const result = opts.inbound.receiveMessage(AccountSid, FlowSid, fields, url.replace(/^\/v1/, ''))
+    const result = opts.inbound.receiveMessage(AccountSid, FlowSid, fields)
     request.log.info({ flow: FlowSid, outcome: result.outcome, execution: result.executionSid }, 'inbound message')
     return await reply.code(200).header('x-studio-emulator-outcome', result.outcome).type('text/xml').send(EMPTY_TWIML)
   })

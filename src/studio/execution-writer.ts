@@ -1,11 +1,11 @@
 // Every change to an execution's life goes through here: each batch of writes lands in one transaction together
 // with the Event Streams events that describe it (when STUDIO_EVENTS_URL is set); the dispatcher is woken after.
-import type { RunState } from '../db/engine.js'
+import type { RunState } from '../db/run-state.js'
 import type { NewExecution, NewStep } from '../db/executions.js'
 import type { Store } from '../db/store.js'
-import { EXECUTION_ENDED, EXECUTION_STARTED, executionEvent, stepEndedEvent, type CloudEvent } from '../events/cloud-events.js'
+import { EXECUTION_ENDED, EXECUTION_STARTED, executionEvent, stepEndedEvent, type CloudEvent } from '../resources/cloud-events.js'
 import type { EndedReason, FlowRecord, JsonObject } from '../types.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../clock.js'
 
 /** Where events go: absent when STUDIO_EVENTS_URL is not set, so no event is written at all. */
 export interface EventOutlet {

@@ -2,12 +2,12 @@
 import type { Store } from '../db/store.js'
 import {
   executionAlreadyActive, executionAlreadyEnded, executionCannotBeReactivated,
-  malformedContactParameters, resourceNotFound
+  malformedContactParameters, resourceMissing
 } from '../twilio/errors.js'
 import { parseJsonObjectParameter } from '../twilio/json-parameter.js'
 import { contactSid, newSid } from '../twilio/sid.js'
 import type { Caller, ExecutionRecord, ExecutionStatus, FlowRecord, FlowRevisionRecord, JsonObject } from '../types.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../clock.js'
 import type { ExecutionWriter, WriteBatch } from './execution-writer.js'
 import type { FlowService } from './flows.js'
 
@@ -114,15 +114,15 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
   }
 
   /** Applies a Status update: active → ended once; nothing ever goes back to active. */
-  function setStatus (caller: Caller, flowSid: string, sid: string, status: ExecutionStatus, path: string): ExecutionRecord {
+  function setStatus (caller: Caller, flowSid: string, sid: string, status: ExecutionStatus): ExecutionRecord {
     if (status === 'active') {
       const execution = store.getExecution(caller.accountSid, flowSid, sid)
-      if (execution === undefined) throw resourceNotFound(path)
+      if (execution === undefined) throw resourceMissing()
       if (execution.status === 'ended') throw executionCannotBeReactivated(sid)
       return execution
     }
     const result = writer.end(caller.accountSid, flowSid, sid, 'ENDED_BY_API')
-    if (result.outcome === 'not-found') throw resourceNotFound(path)
+    if (result.outcome === 'not-found') throw resourceMissing()
     if (result.outcome === 'already-ended') throw executionAlreadyEnded(sid)
     engine.executionEnded(caller.accountSid, sid)
     return result.execution

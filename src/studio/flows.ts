@@ -3,13 +3,13 @@
 import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import type { FlowsMode } from '../config.js'
+import type { FlowsMode } from '../types.js'
 import type { NewRevision } from '../db/flows.js'
 import type { Store } from '../db/store.js'
-import { invalidFlowDefinition, resourceNotFound } from '../twilio/errors.js'
+import { flowNotFound, invalidFlowDefinition, resourceMissing } from '../twilio/errors.js'
 import { isSid, newSid } from '../twilio/sid.js'
 import type { Caller, FlowRecord, FlowRevisionRecord, FlowStatus, JsonObject } from '../types.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../clock.js'
 import { AUTO_FLOW_DEFINITION, parseDefinitionParameter, validateDefinition } from './flow-definition.js'
 
 export interface FlowWrite {
@@ -51,10 +51,10 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
   }
 
   /** A new revision when the name, status or definition changes; otherwise the flow as it is. */
-  function update (caller: Caller, sid: string, input: FlowWrite, path: string): FlowRecord {
+  function update (caller: Caller, sid: string, input: FlowWrite): FlowRecord {
     const flow = store.findFlow(caller.accountSid, sid)
     const latest = flow === undefined ? undefined : store.getRevision(caller.accountSid, sid, flow.revision)
-    if (flow === undefined || latest === undefined) throw resourceNotFound(path)
+    if (flow === undefined || latest === undefined) throw resourceMissing()
     const definition = input.definition === undefined ? latest.definition : parseDefinitionParameter(input.definition)
     const friendlyName = input.friendlyName ?? latest.friendlyName
     const unchanged = friendlyName === latest.friendlyName && input.status === latest.status && canonicalJson(definition) === canonicalJson(latest.definition)
@@ -69,9 +69,9 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
     if (report.errors.length > 0) throw invalidFlowDefinition(report.errors)
   }
 
-  function find (caller: Caller, sid: string, path: string): FlowRecord {
+  function find (caller: Caller, sid: string): FlowRecord {
     const flow = store.findFlow(caller.accountSid, sid)
-    if (flow === undefined) throw resourceNotFound(path)
+    if (flow === undefined) throw resourceMissing()
     return flow
   }
 
@@ -82,20 +82,20 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
   function executionTarget (caller: Caller, flowSid: string, to: string): ExecutionTarget {
     let flow = store.findFlow(caller.accountSid, flowSid)
     if (flow === undefined) {
-      if (mode === 'strict') throw resourceNotFound(`/Flows/${flowSid}`)
+      if (mode === 'strict') throw flowNotFound(flowSid)
       flow = registerAutoFlow(caller.accountSid, flowSid)
     }
     const revision = flow.testUsers.includes(to)
       ? store.getRevision(caller.accountSid, flowSid, flow.revision)
       : store.getRevision(caller.accountSid, flowSid, 'LatestPublished')
     // A flow with no published revision cannot be started: 404 for the flow (docs/fidelity.md).
-    if (revision === undefined) throw resourceNotFound(`/Flows/${flowSid}`)
+    if (revision === undefined) throw flowNotFound(flowSid)
     return { flow, revision }
   }
 
   /** Whether reads under this FlowSid are answered (auto: always; strict: only for flows that exist). */
-  function assertReadable (caller: Caller, flowSid: string, path: string): void {
-    if (mode === 'strict' && store.findFlow(caller.accountSid, flowSid) === undefined) throw resourceNotFound(path)
+  function assertReadable (caller: Caller, flowSid: string): void {
+    if (mode === 'strict' && store.findFlow(caller.accountSid, flowSid) === undefined) throw resourceMissing()
   }
 
   function registerAutoFlow (accountSid: string, flowSid: string): FlowRecord {
@@ -133,10 +133,10 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
   }
 
   /** Replaces the flow's test users (contacts that run its latest revision, draft or not). */
-  function setTestUsers (caller: Caller, sid: string, users: string[], path: string): FlowRecord {
+  function setTestUsers (caller: Caller, sid: string, users: string[]): FlowRecord {
     const unique = [...new Set(users.filter(u => u !== ''))]
-    if (!store.setTestUsers(caller.accountSid, sid, unique, clock.now())) throw resourceNotFound(path)
-    return find(caller, sid, path)
+    if (!store.setTestUsers(caller.accountSid, sid, unique, clock.now())) throw resourceMissing()
+    return find(caller, sid)
   }
 
   return { create, update, validate, find, executionTarget, assertReadable, loadDirectory, setTestUsers }

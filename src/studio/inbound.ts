@@ -2,10 +2,10 @@
 // waiting in a send-and-wait, or start a new execution with the incomingMessage trigger, or are recorded and
 // dropped when the contact's active execution is not waiting for a reply (as Studio does).
 import type { Store } from '../db/store.js'
-import { resourceNotFound } from '../twilio/errors.js'
+import { resourceMissing } from '../twilio/errors.js'
 import { newSid } from '../twilio/sid.js'
 import type { JsonObject } from '../types.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../clock.js'
 import type { ExecutionService } from './executions.js'
 import type { FlowService } from './flows.js'
 
@@ -24,9 +24,9 @@ export function createInboundService (deps: { store: Store, clock: Clock, flows:
    * Takes an SMS webhook's fields (From = the contact, To = the flow's number). MessageSid is generated when
    * absent. Returns what happened and the execution concerned.
    */
-  function receiveMessage (accountSid: string, flowSid: string, fields: Record<string, string>, path: string): { outcome: InboundOutcome, executionSid: string | null, messageSid: string } {
+  function receiveMessage (accountSid: string, flowSid: string, fields: Record<string, string>): { outcome: InboundOutcome, executionSid: string | null, messageSid: string } {
     const flow = store.findFlow(accountSid, flowSid)
-    if (flow === undefined) throw resourceNotFound(path)
+    if (flow === undefined) throw resourceMissing()
     const messageSid = fields.MessageSid !== undefined && fields.MessageSid !== '' ? fields.MessageSid : newSid('SM')
     const message: JsonObject = { ...fields, MessageSid: messageSid, SmsMessageSid: fields.SmsMessageSid ?? messageSid, AccountSid: accountSid }
     const contact = fields.From ?? ''

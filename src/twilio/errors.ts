@@ -58,9 +58,29 @@ export function authenticationFailed (problem: AuthenticationProblem): TwilioErr
   return new TwilioError(401, 20003, message)
 }
 
+/**
+ * What the layers below HTTP throw when the resource a request names does not exist: they do not know the
+ * request's path, so the HTTP error handler answers it as resourceNotFound(the request's path).
+ */
+export class ResourceMissing extends Error {
+  constructor () {
+    super('The requested resource was not found')
+    this.name = 'ResourceMissing'
+  }
+}
+
+export function resourceMissing (): ResourceMissing {
+  return new ResourceMissing()
+}
+
 /** 20404 names the path without the version prefix, as Twilio does: "/Flows/FW…/Executions/FN…". */
 export function resourceNotFound (path: string): TwilioError {
   return new TwilioError(404, 20404, `The requested resource ${path} was not found`)
+}
+
+/** A flow that cannot start executions (unknown in strict mode, or with no published revision): 404 for the Flow. */
+export function flowNotFound (flowSid: string): TwilioError {
+  return resourceNotFound(`/Flows/${flowSid}`)
 }
 
 /** 20004 names the full request path, version included, as captured from Twilio. */

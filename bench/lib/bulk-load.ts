@@ -1,11 +1,11 @@
 // Bulk-loads executions straight into the data layer (prepared statements in large transactions), for the benchmark
 // and for large-data tests: a million rows in seconds instead of a million HTTP creates. Also the few read probes
 // the benchmark needs to aim its requests (a row's keyset position, sample SIDs, a count).
-import { createFlowRepository } from './flows.js'
-import type { DB } from './open.js'
-import { AUTO_FLOW_DEFINITION } from '../studio/flow-definition.js'
-import { contactSid, newSid } from '../twilio/sid.js'
-import type { FlowRecord } from '../types.js'
+import { createFlowRepository } from '../../src/db/flows.js'
+import type { DB } from '../../src/db/open.js'
+import { AUTO_FLOW_DEFINITION } from '../../src/studio/flow-definition.js'
+import { contactSid, newSid } from '../../src/twilio/sid.js'
+import type { FlowRecord } from '../../src/types.js'
 
 /** Bumped whenever the generated rows change, so cached benchmark databases are rebuilt. */
 export const BULK_LOAD_VERSION = 1

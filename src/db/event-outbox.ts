@@ -1,7 +1,7 @@
 // The event outbox: events written with the change they describe, then delivered in id order. Part of the data layer.
 import { writeTransaction, type DB } from './open.js'
 
-export interface OutboxEntry {
+export interface EventOutboxEntry {
   id: number
   accountSid: string
   executionSid: string | null
@@ -14,16 +14,16 @@ export interface OutboxEntry {
   deliveredAt: number | null
 }
 
-interface OutboxRow extends Omit<OutboxEntry, 'event'> { event: string }
+interface EventOutboxRow extends Omit<EventOutboxEntry, 'event'> { event: string }
 
 const COLUMNS = `id, account_sid AS accountSid, execution_sid AS executionSid, type, event, created_at AS createdAt,
   attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError, delivered_at AS deliveredAt`
 
-const toEntry = (row: OutboxRow): OutboxEntry => ({ ...row, event: JSON.parse(row.event) as Record<string, unknown> })
+const toEntry = (row: EventOutboxRow): EventOutboxEntry => ({ ...row, event: JSON.parse(row.event) as Record<string, unknown> })
 
-export type OutboxRepository = ReturnType<typeof createOutboxRepository>
+export type EventOutboxRepository = ReturnType<typeof createEventOutboxRepository>
 
-export function createOutboxRepository (db: DB) {
+export function createEventOutboxRepository (db: DB) {
   const s = {
     enqueue: db.prepare(`INSERT INTO event_outbox (account_sid, execution_sid, type, event, created_at, next_attempt_at)
       VALUES (@accountSid, @executionSid, @type, @event, @now, @now)`),
@@ -40,8 +40,8 @@ export function createOutboxRepository (db: DB) {
   }
 
   /** The oldest undelivered events: delivery is strictly in order, so a failing batch holds back the ones after it. */
-  function oldestPendingEvents (limit: number): OutboxEntry[] {
-    return (s.oldestPending.all(limit) as OutboxRow[]).map(toEntry)
+  function oldestPendingEvents (limit: number): EventOutboxEntry[] {
+    return (s.oldestPending.all(limit) as EventOutboxRow[]).map(toEntry)
   }
 
   const markEventsDelivered = writeTransaction(db, (ids: number[], now: number): void => {
@@ -52,8 +52,8 @@ export function createOutboxRepository (db: DB) {
     for (const id of ids) s.failed.run({ id, error, next: nextAttemptAt })
   })
 
-  function listEvents (opts: { pendingOnly: boolean, limit: number }): OutboxEntry[] {
-    return (s.list.all({ pending: opts.pendingOnly ? 1 : 0, limit: opts.limit }) as OutboxRow[]).map(toEntry)
+  function listEvents (opts: { pendingOnly: boolean, limit: number }): EventOutboxEntry[] {
+    return (s.list.all({ pending: opts.pendingOnly ? 1 : 0, limit: opts.limit }) as EventOutboxRow[]).map(toEntry)
   }
 
   function eventCounts (): { total: number, pending: number } {

@@ -1,7 +1,7 @@
-// The flow engine's persisted state (where each execution is, what it waits for, its limits), the widget outbox
-// and the inbound-message log. Part of the data layer: every statement prepared once here.
+// The flow engine's run state: where each execution is, what it waits for, its limits and its parent. Part of the
+// data layer: every statement prepared once here.
 import type { DB } from './open.js'
-import type { ExecutionRecord, FlowOrigin, JsonObject } from '../types.js'
+import type { ExecutionRecord, FlowOrigin } from '../types.js'
 
 /** What an execution waits for: 'run' means it has work to do now (picked up again after a restart). */
 export type WaitKind = 'run' | 'reply' | 'subflow' | 'call'
@@ -30,29 +30,6 @@ export interface ExecutionRef {
   sid: string
 }
 
-export interface OutboxRecord {
-  sid: string
-  accountSid: string
-  flowSid: string
-  executionSid: string
-  widget: string
-  widgetType: string
-  kind: string
-  to: string | null
-  from: string | null
-  body: string | null
-  detail: JsonObject
-  dateCreated: number
-}
-
-export interface OutboxFilter {
-  flowSid?: string | undefined
-  executionSid?: string | undefined
-  to?: string | undefined
-  kind?: string | undefined
-  limit: number
-}
-
 const STATE_COLUMNS = `e.id, f.account_sid AS accountSid, f.sid AS flowSid, e.sid, e.contact_sid AS contactSid,
   e.contact_channel_address AS contactChannelAddress, e.from_address AS fromAddress, e.status,
   e.ended_reason AS endedReason, e.flow_revision AS flowRevision, e.initiated_by AS initiatedBy,
@@ -71,9 +48,9 @@ function toEngineExecution (row: StateRow | undefined): EngineExecution | undefi
   return { execution, flowOrigin, currentWidget, waitKind, waitUntil, pendingStepSid, stepCount, repeatWidget, repeatCount, parentExecutionSid, parentStepSid }
 }
 
-export type EngineRepository = ReturnType<typeof createEngineRepository>
+export type RunStateRepository = ReturnType<typeof createRunStateRepository>
 
-export function createEngineRepository (db: DB) {
+export function createRunStateRepository (db: DB) {
   const s = {
     get: db.prepare(`SELECT ${STATE_COLUMNS} ${REF_FROM} WHERE e.sid = ? AND f.account_sid = ?`),
     setState: db.prepare(`UPDATE executions SET current_widget = @currentWidget, wait_kind = @waitKind, wait_until = @waitUntil,
@@ -89,20 +66,7 @@ export function createEngineRepository (db: DB) {
       WHERE e.status = 'active' AND e.date_created <= ? ORDER BY e.date_created LIMIT ?`),
     activeForContact: db.prepare(`SELECT ${STATE_COLUMNS} ${REF_FROM}
       WHERE f.account_sid = @accountSid AND f.sid = @flowSid AND e.contact_channel_address = @contact AND e.from_address = @channel
-        AND e.status = 'active'`),
-    insertOutbox: db.prepare(`INSERT INTO widget_outbox (account_sid, sid, flow_sid, execution_sid, widget, widget_type, kind,
-        to_address, from_address, body, detail, date_created)
-      VALUES (@accountSid, @sid, @flowSid, @executionSid, @widget, @widgetType, @kind, @to, @from, @body, @detail, @dateCreated)`),
-    listOutbox: db.prepare(`SELECT sid, account_sid AS accountSid, flow_sid AS flowSid, execution_sid AS executionSid, widget,
-        widget_type AS widgetType, kind, to_address AS "to", from_address AS "from", body, detail, date_created AS dateCreated
-      FROM widget_outbox
-      WHERE (@accountSid IS NULL OR account_sid = @accountSid) AND (@flowSid IS NULL OR flow_sid = @flowSid)
-        AND (@executionSid IS NULL OR execution_sid = @executionSid) AND (@to IS NULL OR to_address = @to)
-        AND (@kind IS NULL OR kind = @kind)
-      ORDER BY id LIMIT @limit`),
-    clearOutbox: db.prepare('DELETE FROM widget_outbox WHERE (@accountSid IS NULL OR account_sid = @accountSid)'),
-    insertInbound: db.prepare(`INSERT INTO inbound_messages (account_sid, flow_sid, message_sid, from_address, to_address, body, outcome,
-        execution_sid, date_created) VALUES (@accountSid, @flowSid, @messageSid, @from, @to, @body, @outcome, @executionSid, @now)`)
+        AND e.status = 'active'`)
   }
 
   /** An execution with its engine state, scoped to the account (SIDs are unique, so no flow is needed). */
@@ -141,25 +105,6 @@ export function createEngineRepository (db: DB) {
     return toEngineExecution(s.activeForContact.get({ accountSid, flowSid, contact, channel }) as StateRow | undefined)
   }
 
-  function insertOutboxRecord (r: OutboxRecord): void {
-    s.insertOutbox.run({ ...r, detail: JSON.stringify(r.detail) })
-  }
-
-  function listOutbox (accountSid: string | null, f: OutboxFilter): OutboxRecord[] {
-    const rows = s.listOutbox.all({
-      accountSid, flowSid: f.flowSid ?? null, executionSid: f.executionSid ?? null, to: f.to ?? null, kind: f.kind ?? null, limit: f.limit
-    }) as Array<Omit<OutboxRecord, 'detail'> & { detail: string }>
-    return rows.map(r => ({ ...r, detail: JSON.parse(r.detail) as JsonObject }))
-  }
-
-  function clearOutbox (accountSid: string | null): number {
-    return s.clearOutbox.run({ accountSid }).changes
-  }
-
-  function recordInboundMessage (m: { accountSid: string, flowSid: string, messageSid: string, from: string, to: string, body: string | null, outcome: string, executionSid: string | null, now: number }): void {
-    s.insertInbound.run(m)
-  }
-
   return {
     getEngineExecution,
     setRunState,
@@ -168,10 +113,6 @@ export function createEngineRepository (db: DB) {
     executionsWithDueWaits,
     nextWaitDeadline,
     activeExecutionsCreatedBefore,
-    activeExecutionForContact,
-    insertOutboxRecord,
-    listOutbox,
-    clearOutbox,
-    recordInboundMessage
+    activeExecutionForContact
   }
 }

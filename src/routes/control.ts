@@ -2,7 +2,7 @@
 // JSON in and out; guarded by STUDIO_ADMIN_TOKEN when it is set.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { Config } from '../config.js'
+import type { Config } from '../types.js'
 import type { WidgetChoices } from '../engine/choices.js'
 import type { FaultService } from '../control/faults.js'
 import type { Journal } from '../control/journal.js'
@@ -11,10 +11,10 @@ import type { Store } from '../db/store.js'
 import { refuseOtherMethods } from '../http/methods.js'
 import { TwilioError, invalidParameter, resourceNotFound } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'
-import type { ControllableClock } from '../studio/clock.js'
+import type { ControllableClock } from '../clock.js'
 import { parseTwilioDate } from '../twilio/dates.js'
 
-export interface EmulatorRoutesOptions {
+export interface ControlRoutesOptions {
   config: Config
   store: Store
   journal: Journal
@@ -33,7 +33,7 @@ const SNAPSHOT_BODY_LIMIT = 512 * 1024 * 1024
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
-export async function emulatorRoutes (app: FastifyInstance, opts: EmulatorRoutesOptions) {
+export async function controlRoutes (app: FastifyInstance, opts: ControlRoutesOptions) {
   const { config, store, journal, faults } = opts
 
   if (config.adminToken !== undefined) {
@@ -139,7 +139,7 @@ export async function emulatorRoutes (app: FastifyInstance, opts: EmulatorRoutes
   app.get<{ Querystring: { flow?: string, execution?: string, to?: string, kind?: string, account?: string, limit?: string } }>('/outbox', async function listOutbox (request) {
     const q = request.query
     const limit = parseLimit(q.limit, 1000, 100_000)
-    const records = store.listOutbox(q.account ?? null, { flowSid: q.flow, executionSid: q.execution, to: q.to, kind: q.kind, limit })
+    const records = store.listMessages(q.account ?? null, { flowSid: q.flow, executionSid: q.execution, to: q.to, kind: q.kind, limit })
     return {
       messages: records.map(r => ({
         sid: r.sid,
@@ -159,7 +159,7 @@ export async function emulatorRoutes (app: FastifyInstance, opts: EmulatorRoutes
   })
 
   app.delete<{ Querystring: { account?: string } }>('/outbox', async function clearOutbox (request, reply) {
-    store.clearOutbox(request.query.account ?? null)
+    store.clearMessages(request.query.account ?? null)
     return await reply.code(204).send()
   })
 
