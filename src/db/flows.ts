@@ -16,6 +16,12 @@ export interface NewRevision {
 /** Which revision: a number, the latest, or the latest published one (the v2 Revisions API's names). */
 export type RevisionSelector = number | 'LatestRevision' | 'LatestPublished'
 
+/** A revision as text (a Revisions path segment, run-subflow's flow_revision): a positive number or one of the names. */
+export function parseRevisionSelector (text: string): RevisionSelector | undefined {
+  if (text === 'LatestPublished' || text === 'LatestRevision') return text
+  return /^[1-9]\d{0,8}$/.test(text) ? Number(text) : undefined
+}
+
 export interface PageQuery {
   token?: PageToken | undefined
   pageSize: number
@@ -94,7 +100,34 @@ export function createFlowRepository (db: DB) {
     revisionCache.clear()
   }
 
+  /**
+   * Another process on the same file may have changed flows since the cache was filled. SQLite's data_version
+   * changes on this connection whenever another connection commits (and never for its own commits, which clear
+   * the cache themselves), so one cheap pragma before each cached read tells whether the cache can be trusted.
+   * Inside a write transaction (BEGIN IMMEDIATE holds the lock) it reflects every commit before it, so a write
+   * builds on the latest revision.
+   */
+  const dataVersion = db.prepare('PRAGMA data_version').pluck()
+  let cachedVersion: unknown
+  // Checked once per synchronous run (a request's reads of a flow and its revision share one check); a write
+  // transaction checks again once it holds the lock.
+  let checkedThisTurn = false
+  const nextTurn = () => { checkedThisTurn = false }
+  function trustCache (force = false): void {
+    if (checkedThisTurn && !force) return
+    if (!checkedThisTurn) {
+      checkedThisTurn = true
+      queueMicrotask(nextTurn)
+    }
+    const version = dataVersion.get()
+    if (version !== cachedVersion) {
+      clearFlowCaches()
+      cachedVersion = version
+    }
+  }
+
   function findFlow (accountSid: string, sid: string): FlowRecord | undefined {
+    trustCache()
     const key = `${accountSid}:${sid}`
     let flow = flowCache.get(key)
     if (flow === undefined) {
@@ -130,6 +163,7 @@ export function createFlowRepository (db: DB) {
 
   /** Appends a revision and makes it the flow's latest. */
   const addRevision = writeTransaction(db, (accountSid: string, sid: string, next: NewRevision, now: number): FlowRecord | undefined => {
+    trustCache(true)
     const flow = findFlow(accountSid, sid)
     if (flow === undefined) return undefined
     insertRevisionRow(flow.id, flow.revision + 1, next, now)
@@ -143,6 +177,7 @@ export function createFlowRepository (db: DB) {
       const flow = findFlow(accountSid, sid)
       return flow === undefined ? undefined : getRevision(accountSid, sid, flow.revision)
     }
+    trustCache()
     const key = `${accountSid}:${sid}:${which}`
     let revision = revisionCache.get(key)
     if (revision === undefined) {
