@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.js'
-import { ACCOUNT_A, buildTestApp, call, createExecution, idle, testConfig } from './helper.js'
-import { askDefinition, definitionWith } from './flows.js'
+import { ACCOUNT_A, buildTestApp, call, createExecution, idle, testConfig } from './support/helper.js'
+import { askDefinition, definitionWith } from './support/flows.js'
 
 /** A local sink: records every batch; `up = false` makes it answer 503. */
 async function sink (t: TestContext) {

@@ -6,8 +6,8 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { buildApp } from '../src/app.js'
 import { FlowFileError, derivedFlowSid } from '../src/studio/flows.js'
-import { ACCOUNT_A, ACCOUNT_B, FLOW, KEY_A, assertTwilioError, buildTestApp, call, createExecution, testConfig } from './helper.js'
-import { FIXTURES, greetingDefinition } from './flows.js'
+import { ACCOUNT_A, ACCOUNT_B, FLOW, KEY_A, assertTwilioError, buildTestApp, call, createExecution, testConfig } from './support/helper.js'
+import { FIXTURES, greetingDefinition } from './support/flows.js'
 
 function flowsDir (t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'studio-flows-'))

@@ -8,13 +8,13 @@ import { isDeepStrictEqual } from 'node:util'
 import { test, type TestContext } from 'node:test'
 import fc from 'fast-check'
 import type { FastifyInstance, InjectOptions } from 'fastify'
-import { ACCOUNT_A, ACCOUNT_B, FLOW, KEY_A, OTHER_FLOW, authHeader, buildTestApp, call, createExecution, form } from './helper.js'
-import { greetingDefinition } from './flows.js'
-import { operations } from './spec.js'
+import { ACCOUNT_A, ACCOUNT_B, FLOW, KEY_A, OTHER_FLOW, authHeader, buildTestApp, call, createExecution, form } from './support/helper.js'
+import { greetingDefinition } from './support/flows.js'
+import { operations } from './support/spec.js'
 import {
   BROKEN_ESCAPES, SQL_INJECTIONS, basic, draw, hostileText, jsonText, nestedJson, percentEncode, pick,
   pickInt, startEmulator, twilioErrorProblems, unknownSid, weighted
-} from './properties.js'
+} from './support/properties.js'
 
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 1500)
 const SEED = process.env.HOSTILE_SEED === undefined ? undefined : Number(process.env.HOSTILE_SEED)
@@ -145,7 +145,7 @@ class Harness {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Generators. Every draw goes through draw/pick/pickInt/weighted (test/properties.ts) on long-lived arbitraries.
+// Generators. Every draw goes through draw/pick/pickInt/weighted (test/support/properties.ts) on long-lived arbitraries.
 
 interface Route { path: string, methods: string[] }
 

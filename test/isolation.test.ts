@@ -8,8 +8,8 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.js'
-import { ACCOUNT_A, ACCOUNT_B, FLOW, KEY_A, OTHER_FLOW, authHeader, form, testConfig } from './helper.js'
-import { fixture } from './flows.js'
+import { ACCOUNT_A, ACCOUNT_B, FLOW, KEY_A, OTHER_FLOW, authHeader, form, testConfig } from './support/helper.js'
+import { fixture } from './support/flows.js'
 
 const RUNS = Number(process.env.ISOLATION_RUNS ?? Math.ceil(Number(process.env.HOSTILE_RUNS ?? 1500) / 15))
 const SEED = process.env.ISOLATION_SEED === undefined ? undefined : Number(process.env.ISOLATION_SEED)

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { buildApp } from '../src/app.js'
-import { FLOW, call, createExecution, testConfig } from './helper.js'
+import { FLOW, call, createExecution, testConfig } from './support/helper.js'
 
 test('executions survive a restart on the same database file', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'studio-emulator-'))

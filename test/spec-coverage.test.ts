@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, call, idle } from './helper.js'
-import { askDefinition, greetingDefinition } from './flows.js'
-import { assertMatchesSpec, operations } from './spec.js'
+import { buildTestApp, call, idle } from './support/helper.js'
+import { askDefinition, greetingDefinition } from './support/flows.js'
+import { assertMatchesSpec, operations } from './support/spec.js'
 
 interface Fixture { flow: string, execution: string, step: string }
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import twilio from 'twilio'
-import { ACCOUNT_A, FLOW, KEY_A, buildTestApp, form, authHeader } from './helper.js'
+import { ACCOUNT_A, FLOW, KEY_A, buildTestApp, form, authHeader } from './support/helper.js'
 
 async function listening (t: Parameters<typeof buildTestApp>[0]) {
   const app = await buildTestApp(t)
@@ -92,7 +92,7 @@ test('twilio-node auto-pages through 2,500 executions with page sizes 1000 and 5
 test('twilio-node creates and publishes a flow, revises it, starts a v2 execution and reads its steps and context', async (t) => {
   const { baseUrl } = await listening(t)
   const client = clientFor(baseUrl)
-  const definition = (await import('./flows.js')).askDefinition()
+  const definition = (await import('./support/flows.js')).askDefinition()
 
   const valid = await client.studio.v2.flowValidate.update({ friendlyName: 'Greeting', status: 'published', definition })
   assert.equal(valid.valid, true)

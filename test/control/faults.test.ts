@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { ACCOUNT_A, ACCOUNT_B, FLOW, assertTwilioError, authHeader, buildTestApp, call, createExecution } from '../helper.js'
+import { ACCOUNT_A, ACCOUNT_B, FLOW, assertTwilioError, authHeader, buildTestApp, call, createExecution } from '../support/helper.js'
 
 const EXECUTIONS = `/v1/Flows/${FLOW}/Executions`
 

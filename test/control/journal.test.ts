@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ACCOUNT_A, FLOW, KEY_A, buildTestApp, call, createExecution } from '../helper.js'
+import { ACCOUNT_A, FLOW, KEY_A, buildTestApp, call, createExecution } from '../support/helper.js'
 
 test('the journal records Twilio API requests newest first, with form fields and the secret redacted', async (t) => {
   const app = await buildTestApp(t)

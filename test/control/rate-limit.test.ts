@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ACCOUNT_A, ACCOUNT_B, FLOW, assertTwilioError, buildTestApp, call, createExecution } from '../helper.js'
+import { ACCOUNT_A, ACCOUNT_B, FLOW, assertTwilioError, buildTestApp, call, createExecution } from '../support/helper.js'
 
 test('STUDIO_RATE_LIMITS=on: the 21st REST execution within a second is 429 20429', async (t) => {
   const clock = { t: Date.parse('2024-01-01T00:00:00Z'), now () { return this.t } }

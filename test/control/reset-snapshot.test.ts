@@ -6,8 +6,8 @@ import { test } from 'node:test'
 import { cpSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
-import { ACCOUNT_A, ACCOUNT_B, FLOW, buildTestApp, call, createExecution } from '../helper.js'
-import { FIXTURES, greetingDefinition } from '../flows.js'
+import { ACCOUNT_A, ACCOUNT_B, FLOW, buildTestApp, call, createExecution } from '../support/helper.js'
+import { FIXTURES, greetingDefinition } from '../support/flows.js'
 
 async function admin (app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await app.inject({ method, url, headers, ...(body !== undefined && { payload: body as object }) })

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { test } from 'node:test'
 import twilio from 'twilio'
-import { ACCOUNT_A, buildTestApp } from '../helper.js'
-import { flowOf, widget } from './engine-helper.js'
+import { ACCOUNT_A, buildTestApp } from '../support/helper.js'
+import { flowOf, widget } from '../support/engine-helper.js'
 
 test('a published flow runs end to end from twilio-node, through an inbound reply, with Studio\'s Steps and Context', async (t) => {
   const api = createServer((req, res) => {

@@ -7,9 +7,9 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
-import { ACCOUNT_A, FLOW, buildTestApp, call, createExecution, idle, testConfig } from '../helper.js'
-import { askDefinition } from '../flows.js'
-import { contextOf, execution, flowOf, inbound, moveClock, outbox, publish, start, stepsOf, widget } from './engine-helper.js'
+import { ACCOUNT_A, FLOW, buildTestApp, call, createExecution, idle, testConfig } from '../support/helper.js'
+import { askDefinition } from '../support/flows.js'
+import { contextOf, execution, flowOf, inbound, moveClock, outbox, publish, start, stepsOf, widget } from '../support/engine-helper.js'
 
 /** A flow that waits 60 days for a reply, whatever triggered it. */
 const longWait = () => flowOf('Wait', [

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { test, type TestContext } from 'node:test'
-import { buildTestApp, idle } from '../helper.js'
-import { contextOf, execution, flowOf, moveClock, outbox, publish, start, stepsOf, widget } from './engine-helper.js'
+import { buildTestApp, idle } from '../support/helper.js'
+import { contextOf, execution, flowOf, moveClock, outbox, publish, start, stepsOf, widget } from '../support/engine-helper.js'
 
 /** A local HTTP server for make-http-request and run-function; `handler` decides each answer. */
 async function server (t: TestContext, handler: (req: IncomingMessage, body: string, res: ServerResponse) => void) {
@@ -235,16 +235,16 @@ test('run-subflow: the child runs with trigger.parent.parameters, its steps name
   ]), 'parent')
   const sid = await start(app, parent, { Parameters: '{"a":37}' })
   await idle(app)
-  const parentSteps = (await (await app.inject({ method: 'GET', url: `/v2/Flows/${parent}/Executions/${sid}/Steps`, headers: { authorization: (await import('../helper.js')).authHeader() } })).json()).steps.reverse()
+  const parentSteps = (await (await app.inject({ method: 'GET', url: `/v2/Flows/${parent}/Executions/${sid}/Steps`, headers: { authorization: (await import('../support/helper.js')).authHeader() } })).json()).steps.reverse()
   assert.deepEqual(parentSteps.map((s: any) => [s.transitioned_from, s.name, s.transitioned_to]), [['Trigger', 'incomingRequest', 'Sub'], ['Sub', 'completed', 'Report'], ['Report', 'sent', 'Ended']])
   assert.equal((await contextOf(app, parent, sid)).widgets.Sub.total, 42)
   assert.deepEqual((await outbox(app, `execution=${sid}&kind=message`)).map(m => m.body), ['total=42'])
 
-  const children = (await (await app.inject({ method: 'GET', url: `/v2/Flows/${child}/Executions`, headers: { authorization: (await import('../helper.js')).authHeader() } })).json()).executions
+  const children = (await (await app.inject({ method: 'GET', url: `/v2/Flows/${child}/Executions`, headers: { authorization: (await import('../support/helper.js')).authHeader() } })).json()).executions
   assert.equal(children.length, 1)
   assert.equal(children[0].status, 'ended')
   assert.equal(children[0].initiated_by, sid)
-  const childSteps = (await (await app.inject({ method: 'GET', url: `/v2/Flows/${child}/Executions/${children[0].sid}/Steps`, headers: { authorization: (await import('../helper.js')).authHeader() } })).json()).steps.reverse()
+  const childSteps = (await (await app.inject({ method: 'GET', url: `/v2/Flows/${child}/Executions/${children[0].sid}/Steps`, headers: { authorization: (await import('../support/helper.js')).authHeader() } })).json()).steps.reverse()
   assert.deepEqual(childSteps.map((s: any) => [s.transitioned_from, s.name]), [['Trigger', 'incomingParent'], ['Compute', 'next']])
   const subStep = parentSteps[1]
   for (const s of childSteps) assert.equal(s.parent_step_sid, subStep.sid)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ACCOUNT_A, ACCOUNT_B, FLOW, KEY_A, assertTwilioError, authHeader, buildTestApp, call, createExecution } from '../helper.js'
+import { ACCOUNT_A, ACCOUNT_B, FLOW, KEY_A, assertTwilioError, authHeader, buildTestApp, call, createExecution } from '../support/helper.js'
 
 const EXECUTIONS = `/v1/Flows/${FLOW}/Executions`
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { FLOW, assertTwilioError, authHeader, buildTestApp, call, createExecution } from '../helper.js'
+import { FLOW, assertTwilioError, authHeader, buildTestApp, call, createExecution } from '../support/helper.js'
 
 const EXECUTIONS = `/v1/Flows/${FLOW}/Executions`
 

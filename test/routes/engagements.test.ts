@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ACCOUNT_B, assertTwilioError, buildTestApp, call, idle } from '../helper.js'
-import { askDefinition } from '../flows.js'
-import { assertExactFields, assertMatchesSpec } from '../spec.js'
+import { ACCOUNT_B, assertTwilioError, buildTestApp, call, idle } from '../support/helper.js'
+import { askDefinition } from '../support/flows.js'
+import { assertExactFields, assertMatchesSpec } from '../support/spec.js'
 
 test('Engagements (v1, deprecated): create, list, fetch, context, steps, delete with v1 wire rules', async (t) => {
   const app = await buildTestApp(t)

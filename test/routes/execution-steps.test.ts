@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { FLOW, assertTwilioError, buildTestApp, call, createExecution } from '../helper.js'
-import { assertMatchesSpec } from '../spec.js'
+import { FLOW, assertTwilioError, buildTestApp, call, createExecution } from '../support/helper.js'
+import { assertMatchesSpec } from '../support/spec.js'
 
 test('every link of an execution resolves: Steps lists (empty until a flow runs), Context fetches', async (t) => {
   const app = await buildTestApp(t)

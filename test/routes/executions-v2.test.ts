@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { ACCOUNT_A, FLOW, assertTwilioError, buildTestApp, call, createExecution, idle } from '../helper.js'
-import { definitionWith, greetingDefinition } from '../flows.js'
-import { assertExactFields, assertMatchesSpec } from '../spec.js'
+import { ACCOUNT_A, FLOW, assertTwilioError, buildTestApp, call, createExecution, idle } from '../support/helper.js'
+import { definitionWith, greetingDefinition } from '../support/flows.js'
+import { assertExactFields, assertMatchesSpec } from '../support/spec.js'
 
 async function publishFlow (app: FastifyInstance, definition = greetingDefinition(), status = 'published') {
   const res = await call(app, 'POST', '/v2/Flows', { FriendlyName: 'f', Status: status, Definition: JSON.stringify(definition) })

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
   ACCOUNT_A, FLOW, KEY_A, OTHER_FLOW, assertTwilioError, buildTestApp, call, createExecution
-} from '../helper.js'
-import { assertExactFields, assertMatchesSpec } from '../spec.js'
+} from '../support/helper.js'
+import { assertExactFields, assertMatchesSpec } from '../support/spec.js'
 
 const EXECUTIONS = `/v1/Flows/${FLOW}/Executions`
 const SID = /^FN[0-9a-f]{32}$/
@@ -89,7 +89,7 @@ test('missing or empty To/From answers 400 20001 with Twilio\'s wording', async 
     const res = await call(app, 'POST', EXECUTIONS, body)
     assertTwilioError(res, 400, 20001, `Missing required parameter ${name} in the post body`)
   }
-  const noBody = await app.inject({ method: 'POST', url: EXECUTIONS, headers: { authorization: (await import('../helper.js')).authHeader() } })
+  const noBody = await app.inject({ method: 'POST', url: EXECUTIONS, headers: { authorization: (await import('../support/helper.js')).authHeader() } })
   assert.equal(noBody.statusCode, 400)
   assert.equal(noBody.json().message, 'Missing required parameter To in the post body')
 })
@@ -109,7 +109,7 @@ test('a JSON body is not read: Twilio takes form fields only', async (t) => {
   const res = await app.inject({
     method: 'POST',
     url: EXECUTIONS,
-    headers: { authorization: (await import('../helper.js')).authHeader(), 'content-type': 'application/json' },
+    headers: { authorization: (await import('../support/helper.js')).authHeader(), 'content-type': 'application/json' },
     payload: JSON.stringify({ To: '+1', From: '+2' })
   })
   assertTwilioError({ status: res.statusCode, body: res.json(), headers: res.headers }, 400, 20001, 'Missing required parameter To in the post body')

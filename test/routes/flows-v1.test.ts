@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ACCOUNT_B, FLOW, assertTwilioError, buildTestApp, call, createExecution } from '../helper.js'
-import { greetingDefinition } from '../flows.js'
-import { assertExactFields, assertMatchesSpec } from '../spec.js'
+import { ACCOUNT_B, FLOW, assertTwilioError, buildTestApp, call, createExecution } from '../support/helper.js'
+import { greetingDefinition } from '../support/flows.js'
+import { assertExactFields, assertMatchesSpec } from '../support/spec.js'
 
 test('v1 Flows lists, fetches and deletes flows with v1\'s shape', async (t) => {
   const app = await buildTestApp(t)

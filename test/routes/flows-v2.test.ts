@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ACCOUNT_A, ACCOUNT_B, assertTwilioError, buildTestApp, call } from '../helper.js'
-import { greetingDefinition } from '../flows.js'
-import { assertExactFields, assertMatchesSpec } from '../spec.js'
+import { ACCOUNT_A, ACCOUNT_B, assertTwilioError, buildTestApp, call } from '../support/helper.js'
+import { greetingDefinition } from '../support/flows.js'
+import { assertExactFields, assertMatchesSpec } from '../support/spec.js'
 
 async function createFlow (app: Parameters<typeof call>[0], fields: Record<string, string> = {}, who = ACCOUNT_A) {
   return await call(app, 'POST', '/v2/Flows', {

@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import Database from 'better-sqlite3'
 import { buildApp } from '../../src/app.js'
 import { migrate } from '../../src/db/migrate.js'
-import { buildTestApp, testConfig } from '../helper.js'
+import { buildTestApp, testConfig } from '../support/helper.js'
 
 test('/healthz and /readyz answer 200 JSON without credentials', async (t) => {
   const app = await buildTestApp(t)

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { FLOW, assertTwilioError, authHeader, buildTestApp, call, createExecution } from '../helper.js'
-import { assertMatchesSpec } from '../spec.js'
+import { FLOW, assertTwilioError, authHeader, buildTestApp, call, createExecution } from '../support/helper.js'
+import { assertMatchesSpec } from '../support/spec.js'
 
 const EXECUTIONS = `/v1/Flows/${FLOW}/Executions`
 const T0 = Date.parse('2024-05-01T12:00:00Z')

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
-import { greetingDefinition } from '../flows.js'
-import { basic, startEmulator, type EmulatorProcess } from '../properties.js'
+import { greetingDefinition } from '../support/flows.js'
+import { basic, startEmulator, type EmulatorProcess } from '../support/properties.js'
 
 const AUTH = basic('ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')
 

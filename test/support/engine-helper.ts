@@ -1,8 +1,8 @@
 // Helpers for flow-engine tests: publish a definition, start and inspect executions, post inbound messages.
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
-import { ACCOUNT_A, call, createExecution, idle } from '../helper.js'
-import { definitionWith } from '../flows.js'
+import { ACCOUNT_A, call, createExecution, idle } from './helper.js'
+import { definitionWith } from './flows.js'
 
 export async function publish (app: FastifyInstance, definition: Record<string, unknown>, name = 'flow'): Promise<string> {
   const res = await call(app, 'POST', '/v2/Flows', { FriendlyName: name, Status: 'published', Definition: JSON.stringify(definition) })

@@ -7,7 +7,7 @@ import addFormatsModule from 'ajv-formats'
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
 
-const root = fileURLToPath(new URL('..', import.meta.url))
+const root = fileURLToPath(new URL('../..', import.meta.url))
 const CANDIDATES = [`${root}../shared/reference`, `${root}node_modules/@twilio-alpha/mcp/twilio-oai/spec/json`]
 export const SPEC_DIR = CANDIDATES.find(dir => existsSync(`${dir}/twilio_studio_v1.json`)) ??
   (() => { throw new Error(`Twilio's Studio OpenAPI files were found in none of: ${CANDIDATES.join(', ')}`) })()

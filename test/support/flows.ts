@@ -1,7 +1,7 @@
 // Flow definitions for tests, in Studio's export format.
 import { readFileSync } from 'node:fs'
 
-export const FIXTURES = new URL('./fixtures/flows/', import.meta.url)
+export const FIXTURES = new URL('../fixtures/flows/', import.meta.url)
 
 export function fixture (name: string): Record<string, any> {
   return JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8'))

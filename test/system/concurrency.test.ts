@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import Database from 'better-sqlite3'
-import { ACCOUNT_A, FLOW, OTHER_FLOW, authHeader, buildTestApp, form } from './helper.js'
-import { basic, sleep, startEmulator, type EmulatorProcess } from './properties.js'
+import { ACCOUNT_A, FLOW, OTHER_FLOW, authHeader, buildTestApp, form } from '../support/helper.js'
+import { basic, sleep, startEmulator, type EmulatorProcess } from '../support/properties.js'
 
 const PARALLEL = Number(process.env.CONCURRENCY_PARALLEL ?? 100)
 

@@ -1,8 +1,8 @@
 // Test helpers: a fresh app on ':memory:' with two accounts and an API key, credentials, and form bodies.
 import type { TestContext } from 'node:test'
 import type { FastifyInstance, InjectOptions } from 'fastify'
-import { buildApp, type AppOptions } from '../src/app.js'
-import { buildConfig, type Config } from '../src/config.js'
+import { buildApp, type AppOptions } from '../../src/app.js'
+import { buildConfig, type Config } from '../../src/config.js'
 
 export const ACCOUNT_A = { sid: 'AC11111111111111111111111111111111', authToken: 'token-a-0123456789abcdef01234567' }
 export const ACCOUNT_B = { sid: 'AC22222222222222222222222222222222', authToken: 'token-b-0123456789abcdef01234567' }

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import Database from 'better-sqlite3'
-import { FLOW, form } from './helper.js'
-import { fixture } from './flows.js'
-import { basic, startEmulator } from './properties.js'
+import { FLOW, form } from '../support/helper.js'
+import { fixture } from '../support/flows.js'
+import { basic, startEmulator } from '../support/properties.js'
 
 const ROUNDS = Number(process.env.DURABILITY_ROUNDS ?? 3)
 const SEED = Number(process.env.DURABILITY_SEED ?? Date.now() % 1_000_000)
