@@ -21,6 +21,7 @@ import { flowRoutes } from './routes/flows.js'
 import { healthRoutes } from './routes/health.js'
 import { createControllableClock, type Clock } from './clock.js'
 import { createWidgetChoices } from './engine/choices.js'
+import type { RecorderHooks } from './engine/recorder.js'
 import { createFlowRuntime } from './engine/runtime.js'
 import { inboundRoutes } from './routes/inbound.js'
 import { createInboundService } from './studio/inbound.js'
@@ -42,6 +43,8 @@ export interface AppOptions {
   engineTickMs?: number
   /** How long HTTP widgets wait for an answer (Studio's 10 s by default; tests shorten it). */
   httpTimeoutMs?: number
+  /** Test hooks inside the engine (fault injection between a transition's writes). */
+  engineHooks?: RecorderHooks
 }
 
 export const BODY_LIMIT = 1024 * 1024
@@ -85,7 +88,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const writer = createExecutionWriter({ store, clock, events: dispatcher === undefined ? undefined : { committed: dispatcher.kick } })
   const flows = createFlowService({ store, clock, mode: config.flowsMode })
   const choices = createWidgetChoices()
-  const engine = createFlowRuntime({ store, writer, clock, choices, log: app.log, tickMs: opts.engineTickMs, httpTimeoutMs: opts.httpTimeoutMs })
+  const engine = createFlowRuntime({ store, writer, clock, choices, log: app.log, tickMs: opts.engineTickMs, httpTimeoutMs: opts.httpTimeoutMs, hooks: opts.engineHooks })
   const executions = createExecutionService({ store, clock, flows, writer, engine })
   const inbound = createInboundService({ store, clock, flows, executions, engine })
   const journal = createJournal(config.journalSize)

@@ -3,7 +3,8 @@
 // the benchmark needs to aim its requests (a row's keyset position, sample SIDs, a count).
 import { createFlowRepository } from '../../src/db/flows.js'
 import type { DB } from '../../src/db/open.js'
-import { AUTO_FLOW_DEFINITION } from '../../src/studio/flow-definition.js'
+import { restContext } from '../../src/studio/context.js'
+import { autoFlowRevision } from '../../src/studio/flow-definition.js'
 import { contactSid, newSid } from '../../src/twilio/sid.js'
 import type { FlowRecord } from '../../src/types.js'
 
@@ -58,9 +59,7 @@ export function bulkLoadExecutions (db: DB, opts: BulkLoadOptions): BulkLoadResu
   const active = Math.min(Math.floor(count * (opts.activeShare ?? 0.01)), contacts)
 
   const flows = createFlowRepository(db)
-  const flow = flows.findFlow(accountSid, flowSid) ?? flows.createFlow(accountSid, flowSid, 'auto', {
-    friendlyName: flowSid, status: 'published', definition: AUTO_FLOW_DEFINITION, commitMessage: null, errors: [], warnings: []
-  }, startMs)
+  const flow = flows.findFlow(accountSid, flowSid) ?? flows.createFlow(accountSid, flowSid, 'auto', autoFlowRevision(flowSid), startMs)
   const existing = db.prepare('SELECT count(*) AS n FROM executions WHERE flow_id = ?').get(flow.id) as { n: number }
   if (existing.n > 0) throw new Error(`flow ${flowSid} already has ${existing.n} executions`)
 
@@ -101,12 +100,7 @@ export function bulkLoadExecutions (db: DB, opts: BulkLoadOptions): BulkLoadResu
       const id = Number(lastInsertRowid)
       if (i === 0) firstId = id
       lastId = id
-      insertContext.run(id, JSON.stringify({
-        flow: { flow_sid: flowSid, sid, channel: { address: fromAddress }, data: parameters, variables: {} },
-        contact: { channel: { address: contactAddress } },
-        trigger: { request: { from: fromAddress, to: contactAddress, parameters } },
-        widgets: {}
-      }))
+      insertContext.run(id, JSON.stringify(restContext(flowSid, sid, { to: contactAddress, from: fromAddress }, parameters)))
     }
   })
 

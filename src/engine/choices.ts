@@ -1,25 +1,6 @@
-// Which event a telephony or Flex widget takes here, where nothing real happens: a documented default per widget
-// type, or what a test chose through the control API (POST /__emulator/widget-events).
+// Which event a telephony or Flex widget takes here, where nothing real happens: what a test chose through the
+// control API (POST /__emulator/widget-events); without a choice, the default in studio/widget-types.ts.
 import type { JsonObject } from '../types.js'
-
-/** The event each widget type takes when no choice was made, and the variables it then publishes. */
-export const DEFAULT_EVENTS: Readonly<Record<string, { event: string, publish?: JsonObject }>> = {
-  'say-play': { event: 'audioComplete' },
-  'gather-input-on-call': { event: 'timeout' },
-  'connect-call-to': { event: 'callCompleted', publish: { DialCallStatus: 'completed' } },
-  'enqueue-call': { event: 'callComplete' },
-  'record-voicemail': { event: 'recordingComplete', publish: { RecordingUrl: 'https://api.twilio.com/emulated-recording', RecordingDuration: '5' } },
-  'record-call': { event: 'success' },
-  'make-outgoing-call-v1': { event: 'answered' },
-  'make-outgoing-call-v2': { event: 'answered', publish: { CallStatus: 'in-progress' } },
-  'send-to-flex': { event: 'callComplete' },
-  'add-twiml-redirect': { event: 'return' },
-  'capture-payments': { event: 'success' },
-  'fork-stream': { event: 'next' },
-  'connect-virtual-agent': { event: 'completed' },
-  'connect-virtual-agent-v2': { event: 'completed' },
-  'enqueue-call-v2': { event: 'callComplete' }
-}
 
 export interface WidgetChoice {
   id: number

@@ -1,14 +1,19 @@
-// The flow engine: advances executions through their flow revision's widgets, one Step per transition taken,
-// persisting every transition (and its events) in one transaction, so a restart resumes where it stopped.
+// The flow engine: advances executions through their flow revision's widgets, one Step per transition taken. The
+// parts, each its own module: job chains (scheduler.ts), what a transition or wait writes (recorder.ts), subflows
+// (subflows.ts) and Studio's limits (limits.ts); this file runs widgets and wires them together.
 // It imports no Fastify: HTTP routes and the control API drive it through this module's functions.
+import type { Clock } from '../clock.js'
 import type { EngineExecution, ExecutionRef } from '../db/run-state.js'
 import type { Store } from '../db/store.js'
-import type { ExecutionWriter, WriteBatch } from '../studio/execution-writer.js'
-import type { Clock } from '../clock.js'
-import { contactSid, newSid } from '../twilio/sid.js'
-import type { EndedReason, JsonObject, Logger } from '../types.js'
+import type { ExecutionWriter } from '../studio/execution-writer.js'
+import { newSid } from '../twilio/sid.js'
+import type { JsonObject, Logger } from '../types.js'
 import type { WidgetChoices } from './choices.js'
 import { HTTP_MAX_RESPONSE_BYTES, HTTP_TIMEOUT_MS, httpRequest, type HttpRequest, type HttpResponse } from './http.js'
+import { MAX_AGE_MS, MAX_STEPS } from './limits.js'
+import { createRecorder, type Effect, type RecorderHooks, type State } from './recorder.js'
+import { createScheduler, type ExecutionKey, type Job } from './scheduler.js'
+import { createSubflows } from './subflows.js'
 import type { Outcome, OutboxEntry } from './widgets.js'
 
 /**
@@ -21,19 +26,8 @@ async function loadWidgets () {
   return await widgetModules
 }
 
-/** Studio FAQ: "Each Execution ends after 1,000 steps". */
-export const MAX_STEPS = 1000
-/** Studio FAQ: "If the same widget runs 10 times in a row during an Execution, that Execution will stop". */
-export const MAX_REPEATS = 10
-/** Studio FAQ: "An Execution automatically ends after 30 days". */
-export const MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000
-
-/** What wakes an execution up. */
-export type Job =
-  | { kind: 'run' }
-  | { kind: 'reply', inbound: JsonObject }
-  | { kind: 'timeout' }
-  | { kind: 'subflow-ended', childSid: string }
+/** A widget's Liquid failed and it has no failure event: the execution ends (ERROR). */
+const TEMPLATE_ERROR = '\u0000template-error'
 
 export interface RuntimeDeps {
   store: Store
@@ -46,57 +40,26 @@ export interface RuntimeDeps {
   httpTimeoutMs?: number
   /** How often waits and expiry are checked on real time (tests move the clock and call tick()). */
   tickMs?: number
+  /** Test hooks (fault injection inside a transition's transaction). */
+  hooks?: RecorderHooks
 }
-
-type State = { name: string, type: string, widget: JsonObject }
 
 export type FlowRuntime = ReturnType<typeof createFlowRuntime>
 
 export function createFlowRuntime (deps: RuntimeDeps) {
-  const { store, writer, clock, choices, log } = deps
+  const { store, writer, clock, choices } = deps
   const limits = { timeoutMs: deps.httpTimeoutMs ?? HTTP_TIMEOUT_MS, maxBytes: HTTP_MAX_RESPONSE_BYTES }
   const http = deps.http ?? (async (req: HttpRequest) => await httpRequest(req, limits))
-  const chains = new Map<string, Promise<void>>()
-  let inFlight = 0
-  let stopped = false
+  const scheduler = createScheduler(advance, deps.log)
+  const recorder = createRecorder({ store, writer, clock, hooks: deps.hooks })
+  const subflows = createSubflows({ store, clock })
   let ticker: NodeJS.Timeout | undefined
-  const idleWaiters: Array<() => void> = []
-
-  /** Queues a job for an execution; jobs of one execution run one after another, others in parallel. */
-  function schedule (ref: { accountSid: string, sid: string }, job: Job): void {
-    if (stopped) return
-    inFlight++
-    const previous = chains.get(ref.sid) ?? Promise.resolve()
-    const next = previous.then(async () => await advance(ref.accountSid, ref.sid, job)).catch((err: unknown) => {
-      log.error({ err, execution: ref.sid }, 'the flow engine failed on an execution')
-    }).finally(() => {
-      if (chains.get(ref.sid) === next) chains.delete(ref.sid)
-      settle()
-    })
-    chains.set(ref.sid, next)
-  }
-
-  /** Resolves when no execution is mid-step (jobs scheduled meanwhile are waited for too). */
-  async function idle (): Promise<void> {
-    if (inFlight === 0) return
-    await new Promise<void>(resolve => idleWaiters.push(resolve))
-  }
-
-  function definitionOf (e: EngineExecution): JsonObject | undefined {
-    return store.getRevision(e.execution.accountSid, e.execution.flowSid, e.execution.flowRevision)?.definition
-  }
 
   function stateOf (definition: JsonObject, name: string | null): State | undefined {
     if (name === null) return undefined
     const states = Array.isArray(definition.states) ? definition.states as JsonObject[] : []
     const widget = states.find(s => s?.name === name)
     return widget === undefined ? undefined : { name, type: String(widget.type), widget }
-  }
-
-  function nextOf (widget: JsonObject, event: string): string | undefined {
-    const transitions = Array.isArray(widget.transitions) ? widget.transitions as JsonObject[] : []
-    const t = transitions.find(x => x?.event === event)
-    return typeof t?.next === 'string' && t.next !== '' ? t.next : undefined
   }
 
   /** The event the Trigger takes, from what started the execution. */
@@ -108,52 +71,55 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     return 'incomingRequest'
   }
 
-  async function advance (accountSid: string, sid: string, job: Job): Promise<void> {
+  /** The outcome a job brings to an execution's current widget; undefined when the job no longer applies. */
+  function resumedOutcome (e: EngineExecution, job: Job): Outcome | null | undefined {
+    switch (job.kind) {
+      case 'run': return e.waitKind === 'run' ? null : undefined
+      case 'reply': return e.waitKind === 'reply' ? { event: 'incomingMessage', publish: { inbound: job.inbound } } : undefined
+      case 'timeout':
+        if (e.waitUntil === null || e.waitUntil > clock.now() || (e.waitKind !== 'reply' && e.waitKind !== 'call')) return undefined
+        return { event: 'timeout' }
+      case 'subflow-ended': return e.waitKind === 'subflow' ? subflows.endedOutcome(e.execution.accountSid, job.childSid) : undefined
+    }
+  }
+
+  async function advance (ref: ExecutionKey, job: Job): Promise<void> {
+    const { accountSid, sid } = ref
     let e = store.getEngineExecution(accountSid, sid)
     if (e === undefined || e.execution.status !== 'active' || e.flowOrigin === 'auto') return
-    const definition = definitionOf(e)
+    const definition = store.getRevision(accountSid, e.execution.flowSid, e.execution.flowRevision)?.definition
     if (definition === undefined) return
-    const found = store.getExecutionContext(accountSid, e.execution.flowSid, sid)
-    if (found === undefined) return
-    const context = found.context
+    const context = store.getExecutionContext(accountSid, e.execution.flowSid, sid)?.context
+    if (context === undefined) return
 
     // A job that resumes a wait applies only while the execution still waits for that.
-    let outcome: Outcome | undefined
-    if (job.kind === 'reply') {
-      if (e.waitKind !== 'reply') return
-      outcome = { event: 'incomingMessage', publish: { inbound: job.inbound } }
-    } else if (job.kind === 'timeout') {
-      if (e.waitUntil === null || e.waitUntil > clock.now() || (e.waitKind !== 'reply' && e.waitKind !== 'call')) return
-      outcome = { event: 'timeout' }
-    } else if (job.kind === 'subflow-ended') {
-      if (e.waitKind !== 'subflow') return
-      const child = store.getEngineExecution(accountSid, job.childSid)
-      const childContext = child === undefined ? undefined : store.getExecutionContext(accountSid, child.execution.flowSid, job.childSid)?.context
-      const variables = ((childContext?.flow as JsonObject | undefined)?.variables ?? {}) as JsonObject
-      outcome = { event: child?.execution.endedReason === 'FLOW_END' ? 'completed' : 'failed', publish: variables }
-    } else if (e.waitKind !== 'run') return
+    const resumed = resumedOutcome(e, job)
+    if (resumed === undefined) return
+    let outcome: Outcome | undefined = resumed ?? undefined
 
     for (let guard = 0; guard <= MAX_STEPS; guard++) {
-      if (stopped) return
+      if (scheduler.isStopped()) return
       const state = stateOf(definition, e.currentWidget)
       if (state === undefined) {
-        writer.end(accountSid, e.execution.flowSid, sid, 'ERROR')
-        afterEnd(e)
+        if (recorder.end(e, 'ERROR')) afterEnd(e)
         return
       }
+      const effects: Effect[] = []
       if (outcome === undefined) {
-        outcome = state.type === 'trigger'
-          ? { event: triggerEvent(context) }
-          : await runWidget(e, state, context)
-        if (stopped) return
+        outcome = state.type === 'trigger' ? { event: triggerEvent(context) } : await runWidget(e, state, context, effects)
+        if (scheduler.isStopped()) return
       }
       if ('wait' in outcome) {
-        wait(e, state, context, outcome)
+        if (recorder.wait(e, state, context, outcome, effects) && outcome.wait === 'subflow') scheduler.schedule({ accountSid, sid: outcome.childSid }, { kind: 'run' })
         return
       }
-      const next = transition(e, state, context, outcome)
-      if (next === undefined) return
-      e = next
+      if (outcome.event === TEMPLATE_ERROR) {
+        if (recorder.end(e, 'ERROR')) afterEnd(e)
+        return
+      }
+      const result = recorder.transition(e, state, context, outcome, effects)
+      if (result.kind === 'ended') afterEnd(e)
+      if (result.kind !== 'next') return
       outcome = undefined
       // Let HTTP requests in between long runs of quick widgets.
       await new Promise(resolve => setImmediate(resolve))
@@ -162,27 +128,30 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     }
   }
 
-  /** Runs a widget; a Liquid error takes the widget's failure event when it has one, else ends the execution. */
-  async function runWidget (e: EngineExecution, state: State, context: JsonObject): Promise<Outcome> {
+  /**
+   * Runs a widget. What it sends and starts is collected in `effects`, written with its transition or wait. A
+   * Liquid error takes the widget's failure event when it has one, else ends the execution.
+   */
+  async function runWidget (e: EngineExecution, state: State, context: JsonObject, effects: Effect[]): Promise<Outcome> {
     const [{ WIDGETS, OTHER_WIDGET }, { StudioTemplateError, renderTemplate, renderValue }] = await loadWidgets()
     const now = clock.now()
     const renderOpts = { now }
+    const { accountSid, flowSid, sid: executionSid } = e.execution
     const env = {
       widget: state.widget,
       name: state.name,
       type: state.type,
-      flowSid: e.execution.flowSid,
+      flowSid,
       context,
       now,
       render: (template: unknown) => typeof template === 'string' ? renderTemplate(template, context, renderOpts) : template === undefined || template === null ? '' : String(template),
       renderValue: <T>(value: T): T => renderValue(value, context, renderOpts),
       send: (entry: OutboxEntry) => {
-        const outboxSid = newSid(entry.prefix ?? 'MM')
-        store.insertMessage({
-          sid: outboxSid,
-          accountSid: e.execution.accountSid,
-          flowSid: e.execution.flowSid,
-          executionSid: e.execution.sid,
+        const record = {
+          sid: newSid(entry.prefix ?? 'MM'),
+          accountSid,
+          flowSid,
+          executionSid,
           widget: state.name,
           widgetType: state.type,
           kind: entry.kind,
@@ -191,12 +160,18 @@ export function createFlowRuntime (deps: RuntimeDeps) {
           body: entry.body ?? null,
           detail: entry.detail,
           dateCreated: now
-        })
-        return outboxSid
+        }
+        effects.push(() => store.insertMessage(record))
+        return record.sid
       },
       http,
-      choice: () => choices.take(e.execution.flowSid, state.name),
-      startSubflow: (flowSid: string, revision: string, parameters: JsonObject) => startSubflow(e, flowSid, revision, parameters)
+      choice: () => choices.take(flowSid, state.name),
+      startSubflow: (childFlowSid: string, revision: string, parameters: JsonObject) => {
+        const planned = subflows.plan(e, context, childFlowSid, revision, parameters)
+        if ('error' in planned) return planned
+        effects.push(planned.effect)
+        return { childSid: planned.childSid }
+      }
     }
     const widget = WIDGETS[state.type] ?? OTHER_WIDGET
     try {
@@ -205,147 +180,13 @@ export function createFlowRuntime (deps: RuntimeDeps) {
       if (!(err instanceof StudioTemplateError)) throw err
       const failure = ['failed', 'fail', 'deliveryFailure'].find(ev => (state.widget.transitions as JsonObject[] | undefined)?.some(t => t?.event === ev))
       if (failure !== undefined) return { event: failure, publish: { error: err.message } }
-      return { event: '\u0000template-error' }
+      return { event: TEMPLATE_ERROR }
     }
-  }
-
-  function publishInto (context: JsonObject, name: string, publish: JsonObject | undefined): void {
-    if (publish === undefined) return
-    const widgets = (context.widgets ?? {}) as JsonObject
-    const existing = (widgets[name] ?? {}) as JsonObject
-    widgets[name] = { ...existing, ...publish }
-    context.widgets = widgets
-  }
-
-  /** Persists a wait: the widget's published variables, where it waits, until when, and its future step SID. */
-  function wait (e: EngineExecution, state: State, context: JsonObject, outcome: Extract<Outcome, { wait: string }>): void {
-    if ('publish' in outcome) publishInto(context, state.name, outcome.publish)
-    const { accountSid, flowSid, sid } = e.execution
-    writer.batch(w => {
-      // Ended meanwhile (over REST, while the widget ran): nothing more is written.
-      if (!isActive(e)) return
-      w.updateContext(accountSid, flowSid, sid, context)
-      w.setRunState(accountSid, sid, {
-        currentWidget: state.name,
-        waitKind: outcome.wait,
-        waitUntil: 'until' in outcome ? outcome.until : null,
-        pendingStepSid: e.pendingStepSid,
-        stepCount: e.stepCount,
-        repeatWidget: e.repeatWidget,
-        repeatCount: e.repeatCount
-      })
-    })
-    if (outcome.wait === 'subflow') schedule({ accountSid, sid: outcome.childSid }, { kind: 'run' })
-  }
-
-  /**
-   * Takes a transition: publishes, records the Step, moves to the next widget or ends, and applies Studio's
-   * limits, all in one transaction. Returns the execution's new state when it goes on.
-   */
-  function transition (e: EngineExecution, state: State, context: JsonObject, outcome: Extract<Outcome, { event: string }>): EngineExecution | undefined {
-    const { accountSid, flowSid, sid } = e.execution
-    if (outcome.event === '\u0000template-error') {
-      writer.end(accountSid, flowSid, sid, 'ERROR')
-      afterEnd(e)
-      return undefined
-    }
-    publishInto(context, state.name, outcome.publish)
-    if (outcome.variables !== undefined) {
-      const flow = (context.flow ?? {}) as JsonObject
-      flow.variables = { ...((flow.variables ?? {}) as JsonObject), ...outcome.variables }
-      context.flow = flow
-    }
-    const next = outcome.transition !== undefined
-      ? (typeof outcome.transition.next === 'string' && outcome.transition.next !== '' ? outcome.transition.next : undefined)
-      : nextOf(state.widget, outcome.event)
-    const stepCount = e.stepCount + 1
-    const repeatCount = next !== undefined && next === e.repeatWidget ? e.repeatCount + 1 : 1
-    let ended: EndedReason | undefined
-    if (next === undefined) ended = 'FLOW_END'
-    else if (stepCount >= MAX_STEPS) ended = 'STEP_LIMIT'
-    else if (repeatCount > MAX_REPEATS) ended = 'LOOP_LIMIT'
-    let stillActive = true
-    writer.batch((w: WriteBatch) => {
-      // Ended meanwhile (over REST, while the widget ran): the transition is not taken.
-      stillActive = isActive(e)
-      if (!stillActive) return
-      w.recordStep(accountSid, flowSid, sid, {
-        sid: e.pendingStepSid ?? newSid('FT'),
-        parentStepSid: e.parentStepSid,
-        name: outcome.event,
-        transitionedFrom: state.name,
-        transitionedTo: next ?? 'Ended',
-        type: state.type,
-        context: structuredClone(context),
-        now: clock.now()
-      })
-      w.updateContext(accountSid, flowSid, sid, context)
-      if (ended !== undefined) {
-        w.end(accountSid, flowSid, sid, ended)
-        return
-      }
-      w.setRunState(accountSid, sid, {
-        currentWidget: next ?? null,
-        waitKind: 'run',
-        waitUntil: null,
-        pendingStepSid: null,
-        stepCount,
-        repeatWidget: next ?? null,
-        repeatCount
-      })
-    })
-    if (!stillActive) return undefined
-    if (ended !== undefined) {
-      afterEnd(e)
-      return undefined
-    }
-    return store.getEngineExecution(accountSid, sid)
-  }
-
-  function isActive (e: EngineExecution): boolean {
-    return store.getExecution(e.execution.accountSid, e.execution.flowSid, e.execution.sid)?.status === 'active'
-  }
-
-  /** Starts a subflow's execution: the child flow's revision, the parent's contact, trigger.parent.parameters. */
-  function startSubflow (parent: EngineExecution, flowSid: string, revisionText: string, parameters: JsonObject): { childSid: string } | { error: string } {
-    const { accountSid } = parent.execution
-    const flow = store.findFlow(accountSid, flowSid)
-    if (flow === undefined) return { error: `subflow ${flowSid} not found` }
-    const which = revisionText === 'LatestPublished' || revisionText === 'LatestRevision' ? revisionText : Number(revisionText)
-    const revision = typeof which === 'number' && !Number.isInteger(which) ? undefined : store.getRevision(accountSid, flowSid, which)
-    if (revision === undefined) return { error: `subflow ${flowSid} has no revision ${revisionText}` }
-    const childSid = newSid('FN')
-    const stepSid = parent.pendingStepSid ?? newSid('FT')
-    const now = clock.now()
-    const parentContext = store.getExecutionContext(accountSid, parent.execution.flowSid, parent.execution.sid)?.context ?? {}
-    const to = parent.execution.contactChannelAddress
-    const from = parent.execution.fromAddress
-    const context: JsonObject = {
-      flow: { flow_sid: flowSid, sid: childSid, channel: { address: from }, data: {}, variables: {} },
-      contact: parentContext.contact ?? { channel: { address: to } },
-      trigger: { parent: { parameters, flow_sid: parent.execution.flowSid, execution_sid: parent.execution.sid, step_sid: stepSid } },
-      widgets: {}
-    }
-    const startWidget = revision.definition.initial_state
-    const result = writer.batch(w => {
-      const created = w.create(accountSid, flow, {
-        sid: childSid, contactSid: contactSid(accountSid, to), to, from, flowRevision: revision.revision, initiatedBy: parent.execution.sid, context, now
-      })
-      if (created.outcome !== 'created') return created
-      store.setParent(accountSid, childSid, parent.execution.sid, stepSid)
-      w.setRunState(accountSid, childSid, { currentWidget: typeof startWidget === 'string' ? startWidget : 'Trigger', waitKind: 'run', waitUntil: null, pendingStepSid: null, stepCount: 0, repeatWidget: null, repeatCount: 0 })
-      // The parent's run-subflow step gets this SID when it completes; the child's steps name it meanwhile.
-      w.setRunState(accountSid, parent.execution.sid, { currentWidget: parent.currentWidget, waitKind: parent.waitKind, waitUntil: parent.waitUntil, pendingStepSid: stepSid, stepCount: parent.stepCount, repeatWidget: parent.repeatWidget, repeatCount: parent.repeatCount })
-      return created
-    })
-    if (result.outcome !== 'created') return { error: `the contact already has an active execution (${result.execution.sid}) in subflow ${flowSid}` }
-    parent.pendingStepSid = stepSid
-    return { childSid }
   }
 
   /** After any end: a subflow's parent resumes. */
   function afterEnd (e: EngineExecution): void {
-    if (e.parentExecutionSid !== null) schedule({ accountSid: e.execution.accountSid, sid: e.parentExecutionSid }, { kind: 'subflow-ended', childSid: e.execution.sid })
+    if (e.parentExecutionSid !== null) scheduler.schedule({ accountSid: e.execution.accountSid, sid: e.parentExecutionSid }, { kind: 'subflow-ended', childSid: e.execution.sid })
   }
 
   /** Called when an execution ended outside the engine (REST Status=ended): its parent, if any, resumes. */
@@ -356,24 +197,14 @@ export function createFlowRuntime (deps: RuntimeDeps) {
 
   /** Starts running a new execution from its Trigger (after the create has answered). */
   function started (accountSid: string, sid: string): void {
-    // Counted as in flight from now, so that idle() waits for it though it runs after the response.
-    inFlight++
-    setImmediate(() => {
-      schedule({ accountSid, sid }, { kind: 'run' })
-      settle()
-    })
-  }
-
-  function settle (): void {
-    inFlight--
-    if (inFlight === 0) for (const resolve of idleWaiters.splice(0)) resolve()
+    scheduler.started({ accountSid, sid })
   }
 
   /** Fires due timeouts and ends executions older than 30 days, on the emulator's clock. */
   function tick (): void {
-    if (stopped) return
+    if (scheduler.isStopped()) return
     const now = clock.now()
-    for (const ref of store.executionsWithDueWaits(now, 500)) schedule(ref, { kind: 'timeout' })
+    for (const ref of store.executionsWithDueWaits(now, 500)) scheduler.schedule(ref, { kind: 'timeout' })
     expire(store.activeExecutionsCreatedBefore(now - MAX_AGE_MS, 200))
   }
 
@@ -386,7 +217,7 @@ export function createFlowRuntime (deps: RuntimeDeps) {
 
   /** Picks up executions that have work to do (left mid-run by a previous process, or imported). */
   function resume (): void {
-    for (const ref of store.executionsWithWork(10_000)) schedule(ref, { kind: 'run' })
+    for (const ref of store.executionsWithWork(10_000)) scheduler.schedule(ref, { kind: 'run' })
     tick()
   }
 
@@ -399,10 +230,9 @@ export function createFlowRuntime (deps: RuntimeDeps) {
 
   /** Stops taking work; waits briefly for jobs in progress (a slow HTTP widget is abandoned and rerun at the next start). */
   async function stop (): Promise<void> {
-    stopped = true
     if (ticker !== undefined) clearInterval(ticker)
-    await Promise.race([Promise.allSettled([...chains.values()]), new Promise(resolve => setTimeout(resolve, 2000).unref())])
+    await scheduler.stop()
   }
 
-  return { schedule, started, idle, tick, resume, start, stop, executionEnded }
+  return { schedule: scheduler.schedule, started, idle: scheduler.idle, tick, resume, start, stop, executionEnded }
 }

@@ -1,7 +1,8 @@
 // What each Studio widget does when it runs: the event it takes, what it publishes under widgets.<name>, what it
 // sends (recorded in the widget outbox), and when it waits. Sources per widget in src/engine/README.md.
 import type { JsonObject } from '../types.js'
-import { DEFAULT_EVENTS, type WidgetChoice } from './choices.js'
+import { WIDGET_TYPES } from '../studio/widget-types.js'
+import type { WidgetChoice } from './choices.js'
 import { HttpFailure, type HttpRequest, type HttpResponse } from './http.js'
 import { StudioTemplateError } from './liquid.js'
 import { evaluateCondition } from './split.js'
@@ -196,7 +197,7 @@ function recordedWidget (kind: string): Widget {
     const to = kind === 'call' ? text(p.to) || env.render('{{contact.channel.address}}') : null
     env.send({ kind, to, from: kind === 'call' ? text(p.from) || env.render('{{flow.channel.address}}') : null, body: text(p.say ?? p.message ?? '') || null, detail: p })
     const chosen = env.choice()
-    const fallback = DEFAULT_EVENTS[env.type] ?? { event: firstEvent(env.widget) ?? 'next' }
+    const fallback = WIDGET_TYPES[env.type]?.defaultEvent ?? { event: firstEvent(env.widget) ?? 'next' }
     return { event: chosen?.event ?? fallback.event, publish: chosen?.publish ?? fallback.publish ?? {} }
   }
 }
@@ -206,7 +207,8 @@ function firstEvent (widget: JsonObject): string | undefined {
   return typeof transitions[0]?.event === 'string' ? transitions[0].event : undefined
 }
 
-export const WIDGETS: Readonly<Record<string, Widget>> = {
+/** The widgets that run here as they do in Studio. */
+const NATIVE: Readonly<Record<string, Widget>> = {
   'send-message': (env) => {
     const r = sendMessage(env)
     return 'failed' in r ? { event: 'failed', publish: { error: r.failed } } : { event: 'sent', publish: r.published }
@@ -227,22 +229,18 @@ export const WIDGETS: Readonly<Record<string, Widget>> = {
     const started = env.startSubflow(text(p.flow_sid), text(p.flow_revision || 'LatestPublished'), parameters)
     if ('error' in started) return { event: 'failed', publish: { error: started.error } }
     return { wait: 'subflow', childSid: started.childSid }
-  },
-  'say-play': recordedWidget('say'),
-  'gather-input-on-call': recordedWidget('gather'),
-  'connect-call-to': recordedWidget('call'),
-  'enqueue-call': recordedWidget('enqueue'),
-  'record-voicemail': recordedWidget('record'),
-  'record-call': recordedWidget('record'),
-  'make-outgoing-call-v1': recordedWidget('call'),
-  'make-outgoing-call-v2': recordedWidget('call'),
-  'send-to-flex': recordedWidget('flex'),
-  'add-twiml-redirect': recordedWidget('redirect'),
-  'capture-payments': recordedWidget('payment'),
-  'fork-stream': recordedWidget('stream'),
-  'connect-virtual-agent': recordedWidget('virtual-agent'),
-  'connect-virtual-agent-v2': recordedWidget('virtual-agent')
+  }
 }
 
-/** Any other known widget type is recorded and takes its first transition's event. */
+/**
+ * Every widget type the engine runs (all but the Trigger, whose event comes from what started the execution): the
+ * native ones, and the others recorded (studio/widget-types.ts says what each records and its default event).
+ */
+/** A type the validator does not know (a test user's invalid draft may run): recorded, taking its first event. */
 export const OTHER_WIDGET: Widget = recordedWidget('other')
+
+export const WIDGETS: Readonly<Record<string, Widget>> = Object.fromEntries(
+  Object.entries(WIDGET_TYPES)
+    .filter(([type]) => type !== 'trigger')
+    .map(([type, t]) => [type, NATIVE[type] ?? (t.records === undefined ? OTHER_WIDGET : recordedWidget(t.records))])
+)

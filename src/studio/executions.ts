@@ -8,6 +8,7 @@ import { parseJsonObjectParameter } from '../twilio/json-parameter.js'
 import { contactSid, newSid } from '../twilio/sid.js'
 import type { Caller, ExecutionRecord, ExecutionStatus, FlowRecord, FlowRevisionRecord, JsonObject } from '../types.js'
 import type { Clock } from '../clock.js'
+import { restContext, startingRunState } from './context.js'
 import type { ExecutionWriter, WriteBatch } from './execution-writer.js'
 import type { FlowService } from './flows.js'
 
@@ -32,25 +33,6 @@ export function parseParameters (raw: string | undefined): JsonObject {
   return parseJsonObjectParameter('Parameters', raw, 'a JSON object, e.g. {"name":"Zeke"}')
 }
 
-/**
- * The Context Studio keeps for a REST-triggered execution (docs/fidelity.md, "Execution Context"):
- * Parameters under flow.data (`{{flow.data.name}}`), From as the flow's channel, To as the contact's.
- */
-export function initialContext (flowSid: string, executionSid: string, req: { to: string, from: string }, parameters: JsonObject): JsonObject {
-  return {
-    flow: {
-      flow_sid: flowSid,
-      sid: executionSid,
-      channel: { address: req.from },
-      data: parameters,
-      variables: {}
-    },
-    contact: { channel: { address: req.to } },
-    trigger: { request: { from: req.from, to: req.to, parameters } },
-    widgets: {}
-  }
-}
-
 export type ExecutionService = ReturnType<typeof createExecutionService>
 
 interface NewRun { sid: string, to: string, from: string, initiatedBy: string, context: JsonObject }
@@ -73,7 +55,7 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
     const parameters = parseParameters(req.parameters)
     const { flow, revision } = flows.executionTarget(caller, flowSid, req.to)
     const sid = newSid('FN')
-    const input = { sid, to: req.to, from: req.from, initiatedBy: req.initiatedBy, context: initialContext(flowSid, sid, req, parameters) }
+    const input = { sid, to: req.to, from: req.from, initiatedBy: req.initiatedBy, context: restContext(flowSid, sid, req, parameters) }
     // REST creates are group-committed: the answer goes out once the execution is on disk.
     const result = await writer.enqueue(w => create(w, caller.accountSid, flow, revision, input))
     if (result.outcome === 'created' && flow.origin !== 'auto') engine.started(caller.accountSid, sid)
@@ -106,10 +88,7 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
       context: input.context,
       now: clock.now()
     })
-    if (created.outcome === 'created' && flow.origin !== 'auto') {
-      const initial = revision.definition.initial_state
-      w.setRunState(accountSid, input.sid, { currentWidget: typeof initial === 'string' ? initial : 'Trigger', waitKind: 'run', waitUntil: null, pendingStepSid: null, stepCount: 0, repeatWidget: null, repeatCount: 0 })
-    }
+    if (created.outcome === 'created' && flow.origin !== 'auto') w.setRunState(accountSid, input.sid, startingRunState(revision.definition))
     return created
   }
 

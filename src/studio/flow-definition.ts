@@ -1,20 +1,9 @@
 // Studio flow definitions: parsing the Definition parameter and the checks Studio's validator makes
 // (shared by Flow create, update and Validate, and by STUDIO_FLOWS_DIR loading).
 import { parseJsonObjectParameter } from '../twilio/json-parameter.js'
+import type { NewRevision } from '../db/flows.js'
 import type { FlowValidationError, JsonObject } from '../types.js'
-
-/**
- * Widget types Studio knows: the `type` enum of Twilio's flow-definition JSON schema
- * (https://www.twilio.com/docs/studio/rest-api/v2/schemas), plus widgets added since.
- */
-export const WIDGET_TYPES: ReadonlySet<string> = new Set([
-  'trigger', 'send-message', 'send-and-wait-for-reply', 'split-based-on', 'set-variables', 'make-http-request',
-  'run-function', 'run-function-v2', 'run-subflow', 'say-play', 'gather-input-on-call', 'connect-call-to',
-  'enqueue-call', 'record-voicemail', 'record-call', 'make-outgoing-call-v1', 'make-outgoing-call-v2',
-  'send-to-flex', 'add-twiml-redirect', 'capture-payments', 'fork-stream', 'connect-virtual-agent',
-  'connect-virtual-agent-v2', 'add-member-to-chat-channel', 'create-chat-channel', 'create-task', 'understand',
-  'update-sync-object', 'send-to-auto-pilot', 'start-conversation', 'resume-conversation', 'run-conversation-relay'
-])
+import { isWidgetType } from './widget-types.js'
 
 /**
  * The definition given to a flow registered on first use (STUDIO_FLOWS=auto): only a Trigger, so that it is a
@@ -31,6 +20,11 @@ export const AUTO_FLOW_DEFINITION: JsonObject = Object.freeze({
   initial_state: 'Trigger',
   flags: { allow_concurrent_calls: true }
 })
+
+/** The one revision of a flow registered on first use (also what the benchmark's bulk loader registers). */
+export function autoFlowRevision (flowSid: string): NewRevision {
+  return { friendlyName: flowSid, status: 'published', definition: AUTO_FLOW_DEFINITION, commitMessage: null, errors: [], warnings: [] }
+}
 
 /** The schema's limit on `states`. */
 export const MAX_STATES = 1000
@@ -80,7 +74,7 @@ export function validateDefinition (definition: JsonObject): DefinitionReport {
     else if (names.has(state.name)) error(`${path}/name`, `Widget name "${state.name}" is not unique`)
     else names.set(state.name, i)
     if (!isText(state.type)) error(`${path}/type`, 'type is required')
-    else if (!WIDGET_TYPES.has(state.type)) error(`${path}/type`, `"${state.type}" is not a known widget type`)
+    else if (!isWidgetType(state.type)) error(`${path}/type`, `"${state.type}" is not a known widget type`)
     else if (state.type === 'trigger') triggers++
     if (state.properties !== undefined && !isObject(state.properties)) error(`${path}/properties`, 'properties must be an object')
     if (!Array.isArray(state.transitions)) error(`${path}/transitions`, 'transitions must be an array')
@@ -104,12 +98,6 @@ export function validateDefinition (definition: JsonObject): DefinitionReport {
     })
   })
   return { errors, warnings: [] }
-}
-
-/** The Trigger widget of a valid definition. */
-export function triggerState (definition: JsonObject): JsonObject | undefined {
-  const states = Array.isArray(definition.states) ? definition.states : []
-  return states.find((s): s is JsonObject => isObject(s) && s.type === 'trigger')
 }
 
 /** The widget a transition out of `state` on `event` leads to, or undefined when the flow ends there. */

@@ -10,7 +10,7 @@ import { flowNotFound, invalidFlowDefinition, resourceMissing } from '../twilio/
 import { isSid, newSid } from '../twilio/sid.js'
 import type { Caller, FlowRecord, FlowRevisionRecord, FlowStatus, JsonObject } from '../types.js'
 import type { Clock } from '../clock.js'
-import { AUTO_FLOW_DEFINITION, parseDefinitionParameter, validateDefinition } from './flow-definition.js'
+import { autoFlowRevision, parseDefinitionParameter, validateDefinition } from './flow-definition.js'
 
 export interface FlowWrite {
   friendlyName?: string | undefined
@@ -100,9 +100,7 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
 
   function registerAutoFlow (accountSid: string, flowSid: string): FlowRecord {
     try {
-      return store.createFlow(accountSid, flowSid, 'auto', {
-        friendlyName: flowSid, status: 'published', definition: AUTO_FLOW_DEFINITION, commitMessage: null, errors: [], warnings: []
-      }, clock.now())
+      return store.createFlow(accountSid, flowSid, 'auto', autoFlowRevision(flowSid), clock.now())
     } catch (err) {
       // Another request registered it first.
       const existing = store.findFlow(accountSid, flowSid)

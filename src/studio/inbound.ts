@@ -6,6 +6,7 @@ import { resourceMissing } from '../twilio/errors.js'
 import { newSid } from '../twilio/sid.js'
 import type { JsonObject } from '../types.js'
 import type { Clock } from '../clock.js'
+import { contactAt, newExecutionContext } from './context.js'
 import type { ExecutionService } from './executions.js'
 import type { FlowService } from './flows.js'
 
@@ -43,12 +44,7 @@ export function createInboundService (deps: { store: Store, clock: Clock, flows:
     } else {
       const { revision } = flows.executionTarget({ accountSid, principalSid: accountSid }, flowSid, contact)
       const sid = newSid('FN')
-      const context: JsonObject = {
-        flow: { flow_sid: flowSid, sid, channel: { address: channel }, variables: {} },
-        contact: { channel: { address: contact } },
-        trigger: { message },
-        widgets: {}
-      }
+      const context = newExecutionContext({ flowSid, executionSid: sid, channelAddress: channel, contact: contactAt(contact), trigger: { message } })
       const result = executions.begin(accountSid, flow, revision, { sid, to: contact, from: channel, initiatedBy: messageSid, context })
       executionSid = result.execution.sid
       outcome = result.outcome === 'created' ? 'started' : 'dropped'
