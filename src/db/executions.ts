@@ -15,13 +15,7 @@ export interface NewExecution {
   now: number
 }
 
-export interface NewStep {
-  sid: string
-  parentStepSid: string | null
-  name: string
-  transitionedFrom: string
-  transitionedTo: string
-  type: string
+export interface NewStep extends Pick<StepRecord, 'sid' | 'parentStepSid' | 'name' | 'transitionedFrom' | 'transitionedTo' | 'type'> {
   context: JsonObject
   now: number
 }
