@@ -1,6 +1,6 @@
 // Fault rules for the control API: make matching Twilio API requests fail on purpose (an error status and code,
 // added latency, or a dropped connection), for the next N matches or with a probability.
-import { TwilioError } from '../twilio/errors.js'
+import { invalidFaultRule } from '../twilio/errors.js'
 import { newSid } from '../twilio/sid.js'
 import { compileGlob, type PathMatcher } from './glob.js'
 
@@ -30,42 +30,44 @@ export interface FaultRule {
 
 export type FaultService = ReturnType<typeof createFaultService>
 
-const invalid = (why: string) => new TwilioError(400, 20001, `Invalid fault rule: ${why}`)
+/**
+ * A fault rule as the control API takes it. The route's JSON schema (http/control-schemas.ts) has refused unknown
+ * fields and wrong types, and the ranges of latency_ms, times and probability; null means the default.
+ */
+export interface FaultRuleInput {
+  method?: string
+  path: string
+  account_sid?: string | null
+  status?: number | null
+  code?: number | null
+  message?: string | null
+  latency_ms?: number | null
+  drop?: boolean | null
+  times?: number | null
+  probability?: number | null
+}
 
 export function createFaultService (random: () => number = Math.random) {
   const rules: Array<{ rule: FaultRule, pattern: PathMatcher }> = []
 
-  /** Validates and adds a rule from the control API's JSON body. */
-  function add (input: unknown): FaultRule {
-    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw invalid('the body must be a JSON object')
-    const b = input as Record<string, unknown>
-    const known = ['method', 'path', 'account_sid', 'status', 'code', 'message', 'latency_ms', 'drop', 'times', 'probability']
-    const unknown = Object.keys(b).filter(k => !known.includes(k))
-    if (unknown.length > 0) throw invalid(`unknown fields ${unknown.join(', ')} (known: ${known.join(', ')})`)
-    if (typeof b.path !== 'string' || !b.path.startsWith('/')) throw invalid('path is required and must start with /')
-    const method = b.method === undefined ? '*' : typeof b.method === 'string' ? b.method.toUpperCase() : undefined
-    if (method === undefined) throw invalid('method must be a string')
-    const status = b.status ?? null
-    if (status !== null && (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599)) throw invalid('status must be an HTTP error status (400-599)')
-    const code = b.code ?? null
-    if (code !== null && (typeof code !== 'number' || !Number.isInteger(code))) throw invalid('code must be an integer')
-    const message = b.message ?? null
-    if (message !== null && typeof message !== 'string') throw invalid('message must be a string')
-    const latency = b.latency_ms ?? 0
-    if (typeof latency !== 'number' || latency < 0 || latency > 600_000) throw invalid('latency_ms must be a number from 0 to 600000')
-    const drop = b.drop ?? false
-    if (typeof drop !== 'boolean') throw invalid('drop must be a boolean')
-    const times = b.times ?? null
-    if (times !== null && (typeof times !== 'number' || !Number.isInteger(times) || times < 1)) throw invalid('times must be a positive integer')
-    const probability = b.probability ?? 1
-    if (typeof probability !== 'number' || probability < 0 || probability > 1) throw invalid('probability must be a number from 0 to 1')
-    const account = b.account_sid ?? null
-    if (account !== null && typeof account !== 'string') throw invalid('account_sid must be a string')
-    if (status === null && !drop && latency === 0) throw invalid('give status (with code and message), latency_ms, or drop')
+  /** Adds a rule from the control API's JSON body, after the checks that need more than one field's type. */
+  function add (input: FaultRuleInput): FaultRule {
+    if (!input.path.startsWith('/')) throw invalidFaultRule('path must start with /')
+    const method = input.method === undefined ? '*' : input.method.toUpperCase()
+    const status = input.status ?? null
+    if (status !== null && (status < 400 || status > 599)) throw invalidFaultRule('status must be an HTTP error status (400-599)')
+    const code = input.code ?? null
+    const message = input.message ?? null
+    const latency = input.latency_ms ?? 0
+    const drop = input.drop ?? false
+    const times = input.times ?? null
+    const probability = input.probability ?? 1
+    const account = input.account_sid ?? null
+    if (status === null && !drop && latency === 0) throw invalidFaultRule('give status (with code and message), latency_ms, or drop')
     const rule: FaultRule = {
       id: newSid('FR'),
       method,
-      path: b.path,
+      path: input.path,
       account_sid: account,
       status,
       code: status === null ? null : code ?? 20000 + status,

@@ -2,7 +2,7 @@
 // Twilio codes, anything unexpected as a 500 without internals (logged with its request).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import {
-  ResourceMissing, TwilioError, authenticationFailed, internalError, invalidParameter, malformedRequest,
+  ResourceMissing, TwilioError, authenticationFailed, clientError, internalError, invalidParameter, malformedRequest,
   missingParameter, payloadTooLarge, resourceNotFound, unsupportedMediaType
 } from '../twilio/errors.js'
 
@@ -28,25 +28,73 @@ export function toTwilioError (err: FastifyError | ResourceMissing, request: Fas
   const status = err.statusCode ?? 500
   if (status >= 400 && status < 500) {
     if (status === 401) return authenticationFailed('wrong-secret')
-    const e = malformedRequest(err.message)
-    return status === 400 ? e : new TwilioError(status, e.code, e.message)
+    return status === 400 ? malformedRequest(err.message) : clientError(status, err.message)
   }
   return internalError()
 }
 
+/** A request part that failed its schema, in words: the field it names and what is wrong with it. */
+export interface InputProblem {
+  /** The offending field or parameter; the part itself ("body", "querystring") when the whole is wrong. */
+  field: string
+  why: string
+  /** The field is absent (or an empty required text). */
+  missing: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** How the route words a body that fails its schema; by default missingParameter / invalidParameter. */
+    refuseBody?: (problem: InputProblem) => TwilioError
+  }
+}
+
 function fromValidation (err: FastifyError, request: FastifyRequest): TwilioError {
-  const first = err.validation?.[0]
   // A path SID that does not match its pattern names no resource: 404, as Twilio answers.
   if (err.validationContext === 'params') return resourceNotFound(resourcePath(request.url))
+  const first = err.validation?.[0]
   if (first === undefined) return malformedRequest(err.message)
+  const problem = describeProblem(first, err.validationContext ?? 'request', request)
+  const refuseBody = request.routeOptions.config.refuseBody
+  if (refuseBody !== undefined && err.validationContext === 'body') return refuseBody(problem)
+  return problem.missing ? missingParameter(problem.field) : invalidParameter(problem.field, problem.why)
+}
+
+type SchemaError = NonNullable<FastifyError['validation']>[number]
+
+function describeProblem (first: SchemaError, part: string, request: FastifyRequest): InputProblem {
   const name = first.instancePath.replace(/^\//, '').split('/')[0] ?? ''
-  if (first.keyword === 'required') return missingParameter(String(first.params.missingProperty))
-  if (err.validationContext === 'body' && first.keyword === 'minLength' && first.params.limit === 1) return missingParameter(name)
-  if (first.keyword === 'enum') {
-    const allowed = (first.params.allowedValues as unknown[]).join(', ')
-    return invalidParameter(name, `must be one of ${allowed}`)
+  switch (first.keyword) {
+    case 'required':
+      return { field: String(first.params.missingProperty), why: 'is required', missing: true }
+    case 'additionalProperties': {
+      // Only the control API refuses unknown keys (its strict validator); Ajv names the key in params.
+      const key = String(first.params.additionalProperty)
+      const field = key === '' ? '""' : name === '' ? key : `${name}.${key}`
+      return { field, why: `is not a known ${part === 'querystring' ? 'query parameter' : 'field'}${knownNames(request, part, name)}`, missing: false }
+    }
+    case 'enum':
+      return { field: name, why: `must be one of ${(first.params.allowedValues as unknown[]).join(', ')}`, missing: false }
   }
-  return invalidParameter(name === '' ? err.validationContext ?? 'request' : name, first.message ?? 'is not valid')
+  // An empty required text reads as missing, as Twilio does.
+  if (part === 'body' && first.keyword === 'minLength' && first.params.limit === 1) return { field: name, why: 'is required', missing: true }
+  if (first.keyword === 'type') {
+    if (name === '') return { field: part, why: 'must be a JSON object', missing: false }
+    return { field: name, why: `must be ${[first.params.type].flat().map(t => TYPE_NAMES[String(t)] ?? String(t)).join(' or ')}`, missing: false }
+  }
+  return { field: name === '' ? part : name, why: first.message ?? 'is not valid', missing: false }
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string', number: 'a number', integer: 'an integer', boolean: 'a boolean', object: 'an object', array: 'an array', null: 'null'
+}
+
+/** " (known: a, b)" from the route's schema for the part, so that a typo shows what was meant. */
+function knownNames (request: FastifyRequest, part: string, nestedIn: string): string {
+  if (nestedIn !== '') return ''
+  const schema = request.routeOptions.schema?.[part === 'querystring' ? 'querystring' : 'body'] as { properties?: object } | undefined
+  const names = Object.keys(schema?.properties ?? {})
+  return names.length === 0 ? ' (this request takes none)' : ` (known: ${names.join(', ')})`
 }
 
 export async function errorHandler (this: unknown, err: FastifyError, request: FastifyRequest, reply: FastifyReply) {

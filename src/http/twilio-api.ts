@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { FaultService } from '../control/faults.js'
-import { TwilioError } from '../twilio/errors.js'
+import { injectedFault } from '../twilio/errors.js'
 import { notFoundHandler } from './errors.js'
 
 /** Form fields that Twilio takes as repeated keys (v2 TestUsers); every other field keeps its first value. */
@@ -39,7 +39,7 @@ export async function twilioApi (app: FastifyInstance, opts: TwilioApiOptions) {
       request.raw.socket?.destroy()
       return
     }
-    if (fault.status !== null) throw new TwilioError(fault.status, fault.code ?? 20000 + fault.status, fault.message ?? 'Fault injected by Studio Emulator')
+    if (fault.status !== null) throw injectedFault(fault.status, fault.code ?? 20000 + fault.status, fault.message ?? 'Fault injected by Studio Emulator')
   })
   app.addHook('preValidation', async (request) => {
     const body = request.body

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../types.js'
 import type { Store } from '../db/store.js'
 import { baseUrlOf } from '../http/base-url.js'
-import { refuseOtherMethods } from '../http/methods.js'
+import { refusingOtherMethods } from '../http/methods.js'
 import { executionParams, listResponse, stepContextSchema, stepParams, stepSchema } from '../http/schemas.js'
 import { toStepContextResource, toStepResource } from '../resources/execution-step.js'
 import type { ExecutionSurface } from '../resources/surface.js'
@@ -19,7 +19,7 @@ export interface StepRoutesOptions {
 
 interface StepPath { FlowSid: string, Sid: string, StepSid: string }
 
-export async function executionStepRoutes (app: FastifyInstance, opts: StepRoutesOptions) {
+export const executionStepRoutes = refusingOtherMethods(async function executionStepRoutes (app: FastifyInstance, opts: StepRoutesOptions) {
   const { surface, config, store } = opts
   const base = (request: FastifyRequest) => baseUrlOf(request, config.publicUrl)
   const steps = `/Flows/:FlowSid/${surface.collection}/:Sid/Steps`
@@ -65,8 +65,4 @@ export async function executionStepRoutes (app: FastifyInstance, opts: StepRoute
     if (found === undefined) throw resourceMissing()
     return toStepContextResource(found.step, found.context, base(request), surface)
   })
-
-  refuseOtherMethods(app, steps, ['GET'])
-  refuseOtherMethods(app, `${steps}/:StepSid`, ['GET'])
-  refuseOtherMethods(app, `${steps}/:StepSid/Context`, ['GET'])
-}
+})

@@ -1,11 +1,11 @@
 // /v1 and /v2 Flows/{FlowSid}/Executions[/{Sid}[/Context]] and v1 Engagements: one implementation, the surface
 // picks the shape and the rules.
-import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../types.js'
 import type { RateLimiter } from '../control/rate-limit.js'
 import type { Store } from '../db/store.js'
 import { baseUrlOf } from '../http/base-url.js'
-import { refuseOtherMethods } from '../http/methods.js'
+import { refusingOtherMethods } from '../http/methods.js'
 import { createExecutionBody, executionContextSchema, executionParams, flowParams, updateExecutionBody } from '../http/schemas.js'
 import { executionJson, toExecutionContextResource } from '../resources/execution.js'
 import { V1_ENGAGEMENTS, V1_EXECUTIONS, V2_EXECUTIONS, type ExecutionSurface } from '../resources/surface.js'
@@ -57,7 +57,7 @@ interface ListQuery {
   PageToken?: unknown
 }
 
-export async function executionRoutes (app: FastifyInstance, opts: ExecutionRoutesOptions) {
+export const executionRoutes = refusingOtherMethods(async function executionRoutes (app: FastifyInstance, opts: ExecutionRoutesOptions) {
   const { surface, config, store, executions, flows } = opts
   const rules = RULES.get(surface) as SurfaceRules
   const base = (request: FastifyRequest) => baseUrlOf(request, config.publicUrl)
@@ -147,11 +147,7 @@ export async function executionRoutes (app: FastifyInstance, opts: ExecutionRout
     if (found === undefined) throw resourceMissing()
     return toExecutionContextResource(found.execution, found.context, base(request), surface)
   })
-
-  refuseOtherMethods(app, collection, ['GET', 'POST'])
-  refuseOtherMethods(app, item, rules.canUpdate ? ['GET', 'POST', 'DELETE'] : ['GET', 'DELETE'] satisfies HTTPMethods[])
-  refuseOtherMethods(app, `${item}/Context`, ['GET'])
-}
+})
 
 /** DateCreatedFrom/To: ISO 8601 (the spec's `YYYY-MM-DDThh:mm:ss-hh:mm`); the value is echoed into page URLs. */
 function dateFilter (name: string, value: unknown, filters: Array<[string, string]>): number | undefined {

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../types.js'
 import type { Store } from '../db/store.js'
 import { baseUrlOf } from '../http/base-url.js'
-import { refuseOtherMethods } from '../http/methods.js'
+import { refusingOtherMethods } from '../http/methods.js'
 import {
   createFlowBody, flowRevision, flowSidParams, flowV1, flowV2, flowValidate, listResponse, revisionParams,
   testUsers, testUsersBody, updateFlowBody
@@ -37,7 +37,7 @@ function revisionSelector (text: string): number | 'LatestPublished' | 'LatestRe
   return /^[1-9]\d{0,8}$/.test(text) ? Number(text) : undefined
 }
 
-export async function flowRoutes (app: FastifyInstance, opts: FlowRoutesOptions) {
+export const flowRoutes = refusingOtherMethods(async function flowRoutes (app: FastifyInstance, opts: FlowRoutesOptions) {
   const { version, config, store, flows } = opts
   const base = (request: FastifyRequest) => baseUrlOf(request, config.publicUrl)
   const toResource = (flow: FlowRecord, request: FastifyRequest, withDefinition: boolean) => version === 'v2'
@@ -69,11 +69,7 @@ export async function flowRoutes (app: FastifyInstance, opts: FlowRoutesOptions)
     return await reply.code(204).send()
   })
 
-  if (version === 'v1') {
-    refuseOtherMethods(app, '/Flows', ['GET'])
-    refuseOtherMethods(app, '/Flows/:Sid', ['GET', 'DELETE'])
-    return
-  }
+  if (version === 'v1') return
 
   app.post<{ Body: FlowBody }>('/Flows', {
     schema: { body: createFlowBody, response: { 201: flowV2 } }
@@ -138,11 +134,4 @@ export async function flowRoutes (app: FastifyInstance, opts: FlowRoutesOptions)
     const flow = flows.setTestUsers(request.caller, request.params.Sid, request.body.TestUsers)
     return toTestUsersResource(flow, base(request))
   })
-
-  refuseOtherMethods(app, '/Flows', ['GET', 'POST'])
-  refuseOtherMethods(app, '/Flows/Validate', ['POST'])
-  refuseOtherMethods(app, '/Flows/:Sid', ['GET', 'POST', 'DELETE'])
-  refuseOtherMethods(app, '/Flows/:Sid/Revisions', ['GET'])
-  refuseOtherMethods(app, '/Flows/:Sid/Revisions/:Revision', ['GET'])
-  refuseOtherMethods(app, '/Flows/:Sid/TestUsers', ['GET', 'POST'])
-}
+})

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { missingParameter, resourceMissing } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'
 import type { InboundService } from '../studio/inbound.js'
-import { refuseOtherMethods } from '../http/methods.js'
+import { refusingOtherMethods } from '../http/methods.js'
 import { formBodiesOnly } from '../http/twilio-api.js'
 
 export interface InboundRoutesOptions {
@@ -14,7 +14,7 @@ export interface InboundRoutesOptions {
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
-export async function inboundRoutes (app: FastifyInstance, opts: InboundRoutesOptions) {
+export const inboundRoutes = refusingOtherMethods(async function inboundRoutes (app: FastifyInstance, opts: InboundRoutesOptions) {
   await formBodiesOnly(app)
   const path = '/v1/Accounts/:AccountSid/Flows/:FlowSid'
 
@@ -29,6 +29,4 @@ export async function inboundRoutes (app: FastifyInstance, opts: InboundRoutesOp
     request.log.info({ flow: FlowSid, outcome: result.outcome, execution: result.executionSid }, 'inbound message')
     return await reply.code(200).header('x-studio-emulator-outcome', result.outcome).type('text/xml').send(EMPTY_TWIML)
   })
-
-  refuseOtherMethods(app, path, ['POST'])
-}
+})

@@ -141,3 +141,28 @@ export function malformedRequest (why: string): TwilioError {
 export function internalError (): TwilioError {
   return new TwilioError(500, 20500, 'An internal server error has occurred')
 }
+
+/** Another 4xx that the HTTP framework raised (a status other than 400), with malformedRequest's code and wording. */
+export function clientError (status: number, why: string): TwilioError {
+  return new TwilioError(status, 20001, `Malformed request: ${why}`)
+}
+
+/** The answer a control API fault rule asks for: its own status, code and message (emulator-only). */
+export function injectedFault (status: number, code: number, message: string): TwilioError {
+  return new TwilioError(status, code, message)
+}
+
+/** The control API without its bearer token, when STUDIO_ADMIN_TOKEN is set (emulator-only). */
+export function adminTokenRequired (): TwilioError {
+  return new TwilioError(401, 20003, 'The control API needs Authorization: Bearer <STUDIO_ADMIN_TOKEN>')
+}
+
+/** A snapshot document the control API cannot import (emulator-only). */
+export function invalidSnapshot (why: string): TwilioError {
+  return new TwilioError(400, 20001, `Invalid snapshot: ${why}`)
+}
+
+/** A fault rule the control API cannot add (emulator-only). */
+export function invalidFaultRule (why: string): TwilioError {
+  return new TwilioError(400, 20001, `Invalid fault rule: ${why}`)
+}
