@@ -1,6 +1,7 @@
 // /v2/Flows (create, update, list, fetch, delete, Revisions, Validate, TestUsers) and /v1/Flows (list, fetch, delete).
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../types.js'
+import { parseRevisionSelector } from '../db/flows.js'
 import type { Store } from '../db/store.js'
 import { baseUrlOf } from '../http/base-url.js'
 import { refusingOtherMethods } from '../http/methods.js'
@@ -29,12 +30,6 @@ const FLOW_STATUSES: readonly FlowStatus[] = ['draft', 'published']
 function flowStatus (value: string): FlowStatus {
   if (!FLOW_STATUSES.includes(value as FlowStatus)) throw invalidParameter('Status', `must be one of ${FLOW_STATUSES.join(', ')}`)
   return value as FlowStatus
-}
-
-/** A revision path segment: a positive number, or LatestPublished / LatestRevision. */
-function revisionSelector (text: string): number | 'LatestPublished' | 'LatestRevision' | undefined {
-  if (text === 'LatestPublished' || text === 'LatestRevision') return text
-  return /^[1-9]\d{0,8}$/.test(text) ? Number(text) : undefined
 }
 
 export const flowRoutes = refusingOtherMethods(async function flowRoutes (app: FastifyInstance, opts: FlowRoutesOptions) {
@@ -116,7 +111,7 @@ export const flowRoutes = refusingOtherMethods(async function flowRoutes (app: F
   app.get<{ Params: { Sid: string, Revision: string } }>('/Flows/:Sid/Revisions/:Revision', {
     schema: { params: revisionParams, response: { 200: flowRevision } }
   }, async function fetchFlowRevision (request) {
-    const which = revisionSelector(request.params.Revision)
+    const which = parseRevisionSelector(request.params.Revision)
     const revision = which === undefined ? undefined : store.getRevision(request.caller.accountSid, request.params.Sid, which)
     if (revision === undefined) throw resourceMissing()
     return toFlowRevisionResource(revision, base(request))
