@@ -33,6 +33,8 @@ interface Fixture {
   /** Flow, execution and step that belong together, so that generated paths often name a real resource. */
   targets: Array<{ flow: string, execution: string, step?: string | undefined }>
   seed: any
+  /** The seed as GET /__emulator/snapshot writes it: the same data gives the same text. */
+  seedText: string
 }
 
 async function admin (app: FastifyInstance, method: InjectOptions['method'], url: string, body?: unknown) {
@@ -43,6 +45,12 @@ async function admin (app: FastifyInstance, method: InjectOptions['method'], url
 async function snapshot (app: FastifyInstance): Promise<unknown> {
   const res = await admin(app, 'GET', '/__emulator/snapshot')
   assert.equal(res.status, 200)
+  return res.body
+}
+
+async function snapshotText (app: FastifyInstance): Promise<string> {
+  const res = await app.inject({ method: 'GET', url: '/__emulator/snapshot' })
+  assert.equal(res.statusCode, 200)
   return res.body
 }
 
@@ -64,11 +72,12 @@ async function seeded (t: TestContext): Promise<Fixture> {
   assert.equal((await admin(app, 'GET', '/__emulator/idle')).status, 200)
   const steps = (await call(app, 'GET', `/v2/Flows/${greeting}/Executions/${ran}/Steps`)).body.steps.map((s: { sid: string }) => s.sid)
   assert.ok(steps.length > 0, 'the seeded v2 execution recorded steps')
-  const seed = await snapshot(app)
+  const seedText = await snapshotText(app)
+  const seed = JSON.parse(seedText)
   // The last target's FlowSid is registered nowhere: a create under it registers it, a refused one must not.
   const targets = [{ flow: greeting, execution: ran, step: steps[0] }, { flow: FLOW, execution: active }, { flow: FLOW, execution: ended },
     { flow: OTHER_FLOW, execution: engagement }, { flow: FLOW, execution: other }, { flow: 'FW0000000000000000000000000000fe55', execution: active }]
-  return { app, flows: [greeting, draft, FLOW, OTHER_FLOW], executions: [ran, active, ended, engagement, other], steps, targets, seed }
+  return { app, flows: [greeting, draft, FLOW, OTHER_FLOW], executions: [ran, active, ended, engagement, other], steps, targets, seed, seedText }
 }
 
 interface Hostile {
@@ -94,53 +103,125 @@ function describe (req: Hostile): string {
   return `${req.method} ${JSON.stringify(req.url.length > 400 ? req.url.slice(0, 400) + '…' : req.url)}\n  headers ${headers}\n  body ${payload}`
 }
 
+/** Methods that only read: accepted, they leave stored data as it was. */
+const READS = new Set(['GET', 'HEAD'])
+/**
+ * Refused requests sent before the stored data is compared with the seed once. A change is then traced to its
+ * request by replaying the batch one at a time. HOSTILE_SHRINK=1 compares after each request, so that fast-check
+ * shrinks the request that made the change.
+ */
+const BATCH = SHRINK ? 1 : 64
+
+interface Sent { req: Hostile, refused: boolean }
+
+/**
+ * Sends requests and checks each answer at once: below 500, a Twilio-Request-Id, Twilio's error shape for a
+ * refusal. That a refused request changed no stored data is checked per batch (settle()): the data is compared
+ * with the seed once for a batch of requests that were refused (or accepted reads), before any request that could
+ * be accepted and write, and before the test ends. An accepted write is undone (the seed put back) at once.
+ */
 class Harness {
   readonly statuses = new Map<number, number>()
   requests = 0
   refused = 0
-  constructor (readonly fx: Fixture) {}
+  /** Requests since the stored data was last seen equal to the seed: refused ones and accepted reads. */
+  private pending: Sent[] = []
+  constructor (readonly fx: Fixture, t: TestContext) {
+    t.after(() => { assert.equal(this.pending.length, 0, 'the test ended without settle(): refused requests went unchecked') })
+  }
 
   /** Sends one request and checks the answer; leaves the seeded state (and clock, faults, choices) as it was. */
   async check (req: Hostile): Promise<void> {
-    const { app, seed } = this.fx
+    // This one may be accepted and write: first make sure the refused ones before it changed nothing.
+    if (!READS.has(req.method) && this.pending.some(p => p.refused)) await this.settle()
     this.requests++
-    const res = await app.inject({ method: req.method as InjectOptions['method'], url: req.url, headers: req.headers, ...(req.payload !== undefined && { payload: req.payload }) })
-    const answer: Answer = { status: res.statusCode, headers: res.headers, body: res.body }
+    const answer = await this.send(req)
     this.statuses.set(answer.status, (this.statuses.get(answer.status) ?? 0) + 1)
     const where = () => `${describe(req)}\n  → ${answer.status} ${answer.body.slice(0, 400)}`
-    let clean = false
+    const refused = answer.status < 200 || answer.status > 299
     try {
       assert.ok(answer.status < 500, `a 5xx answer:\n${where()}`)
       assert.match(String(answer.headers['twilio-request-id']), /^RQ[0-9a-f]{32}$/, `no Twilio-Request-Id:\n${where()}`)
-      if ((answer.status < 200 || answer.status > 299) && req.method !== 'HEAD') {
+      if (refused && req.method !== 'HEAD') {
         const problems = twilioErrorProblems(answer.status, answer.headers, answer.body)
         assert.deepEqual(problems, [], `not Twilio's error shape:\n${where()}`)
       }
-      const refused = answer.status < 200 || answer.status > 299
-      if (refused) {
-        this.refused++
-        const after = await snapshot(app)
-        if (!isDeepStrictEqual(after, seed)) assert.deepEqual(after, seed, `a refused request changed stored data:\n${where()}`)
-        clean = true
+    } catch (err) {
+      // The next run (fast-check shrinking) meets the seed again.
+      this.pending = []
+      await this.putSeedBack()
+      throw err
+    }
+    if (refused) this.refused++
+    if (refused || READS.has(req.method)) {
+      this.pending.push({ req, refused })
+      if (this.pending.length >= BATCH) await this.settle()
+      return
+    }
+    // An accepted write: undo it, so that the next request meets the seed again.
+    this.pending = []
+    await this.putSeedBack()
+  }
+
+  /** Compares the stored data with the seed once for the pending batch; names the request that changed it. */
+  async settle (): Promise<void> {
+    const batch = this.pending
+    this.pending = []
+    if (batch.length === 0) return
+    if (this.isSeed(await this.settledData())) return
+    // Something in the batch changed stored data: from the seed again, replay it one request at a time.
+    await this.putSeedBack()
+    for (const { req, refused } of batch) {
+      const answer = await this.send(req)
+      const after = await this.settledData()
+      if (this.isSeed(after)) continue
+      await this.putSeedBack()
+      if (refused || answer.status < 200 || answer.status > 299) {
+        const where = `${describe(req)}\n  → ${answer.status} ${answer.body.slice(0, 400)} (replayed alone; the first time it was ${refused ? 'refused' : 'accepted'})`
+        assert.deepEqual(JSON.parse(after), this.fx.seed, `a refused request changed stored data:\n${where}`)
       }
-    } finally {
-      await this.restore(req, clean)
+      // An accepted read that wrote is not what this test checks; it is undone above.
+    }
+    if (batch.some(p => p.refused)) {
+      assert.fail(`a batch of ${batch.length} refused requests (and reads) changed stored data, though none did when replayed alone:\n${batch.map(p => describe(p.req)).join('\n')}`)
     }
   }
 
-  /** Puts back what an accepted (or known-bad) request changed: clock, faults, widget choices, then the data. */
-  async restore (req: Hostile, clean: boolean): Promise<void> {
-    const { app, seed } = this.fx
+  private async send (req: Hostile): Promise<Answer> {
+    const res = await this.fx.app.inject({ method: req.method as InjectOptions['method'], url: req.url, headers: req.headers, ...(req.payload !== undefined && { payload: req.payload }) })
+    try {
+      return { status: res.statusCode, headers: res.headers, body: res.body }
+    } finally {
+      await this.restoreControls(req)
+    }
+  }
+
+  /** Puts back what a request to the control API may have changed outside the data: clock, faults, widget choices. */
+  private async restoreControls (req: Hostile): Promise<void> {
+    const { app } = this.fx
     const path = pathOf(req.url)
     if (path.startsWith('/__emulator/clock')) await admin(app, 'POST', '/__emulator/clock', { reset: true })
     if (path.startsWith('/__emulator/faults')) await admin(app, 'DELETE', '/__emulator/faults')
     if (path.startsWith('/__emulator/widget-events')) await admin(app, 'DELETE', '/__emulator/widget-events')
-    if (clean) return
-    await admin(app, 'GET', '/__emulator/idle?timeout_ms=10000')
-    if (!isDeepStrictEqual(await snapshot(app), seed)) {
-      const put = await admin(app, 'PUT', '/__emulator/snapshot', seed)
-      assert.equal(put.status, 200, 'the seeded state could not be put back')
-    }
+  }
+
+  /** The stored data (snapshot text) once the engine has nothing in progress. */
+  private async settledData (): Promise<string> {
+    assert.equal((await admin(this.fx.app, 'GET', '/__emulator/idle?timeout_ms=10000')).status, 200)
+    return await snapshotText(this.fx.app)
+  }
+
+  /** Same text, or (should the text differ in form only) the same data. */
+  private isSeed (text: string): boolean {
+    return text === this.fx.seedText || isDeepStrictEqual(JSON.parse(text), this.fx.seed)
+  }
+
+  /** Puts the seed back if the stored data (once the engine is idle) differs from it. */
+  private async putSeedBack (): Promise<void> {
+    const { app, seed } = this.fx
+    if (this.isSeed(await this.settledData())) return
+    const put = await admin(app, 'PUT', '/__emulator/snapshot', seed)
+    assert.equal(put.status, 200, 'the seeded state could not be put back')
   }
 }
 
@@ -558,8 +639,9 @@ function hostileRequest (g: fc.GeneratorValue, fx: Fixture): Hostile {
 
 test(`${RUNS} generated hostile requests: never a 5xx, always Twilio's error shape, refused ones change nothing`, { timeout: 600_000 }, async (t) => {
   const fx = await seeded(t)
-  const h = new Harness(fx)
+  const h = new Harness(fx, t)
   await fc.assert(fc.asyncProperty(fc.gen(), async (g) => { await h.check(hostileRequest(g, fx)) }), { numRuns: RUNS, endOnFailure: !SHRINK, ...(SEED !== undefined && { seed: SEED }) })
+  await h.settle()
   t.diagnostic(`${h.requests} requests (shrinking included), ${h.refused} refused; by status: ${[...h.statuses].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}×${v}`).join(' ')}`)
   // Still serving, still ready, still the same data, and a normal request still works.
   assert.equal((await fx.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
@@ -585,7 +667,7 @@ function seededPath (fx: Fixture, route: Route, execution = 0): string[] {
 
 test('SQL-looking text in every path segment, query parameter and form field of every route changes nothing', async (t) => {
   const fx = await seeded(t)
-  const h = new Harness(fx)
+  const h = new Harness(fx, t)
   const auth = { authorization: authHeader(ACCOUNT_A) }
   const form = { ...auth, 'content-type': 'application/x-www-form-urlencoded' }
   const fill = (f: string) => f === 'Status' ? 'ended' : f === 'Definition' ? JSON.stringify(greetingDefinition()) : f === 'Parameters' ? '{}' : '+15551230000'
@@ -618,6 +700,7 @@ test('SQL-looking text in every path segment, query parameter and form field of 
       }
     }
   }
+  await h.settle()
   // The tables are all still there: a create and a list work.
   assert.equal((await createExecution(fx.app, { To: '+15559990001' })).status, 200)
   assert.equal((await call(fx.app, 'GET', `/v2/Flows/${fx.flows[0] as string}/Executions`)).status, 200)
@@ -626,7 +709,7 @@ test('SQL-looking text in every path segment, query parameter and form field of 
 
 test('a repeated form field keeps its first value; broken escapes in form bodies and queries are read, not fatal', async (t) => {
   const fx = await seeded(t)
-  const h = new Harness(fx)
+  const h = new Harness(fx, t)
   const headers = { authorization: authHeader(ACCOUNT_A), 'content-type': 'application/x-www-form-urlencoded' }
   const url = `/v1/Flows/${OTHER_FLOW}/Executions`
   const created = await fx.app.inject({ method: 'POST', url, headers, payload: 'To=%2B15550000001&To=%2B15550000002&From=%2B15550000003&From=x' })
@@ -641,11 +724,12 @@ test('a repeated form field keeps its first value; broken escapes in form bodies
   for (const q of ['PageSize=%', 'PageToken=%zz', 'PageSize=1&PageSize=2', 'DateCreatedFrom=%E0%A4%A', '%zz=1']) {
     await h.check({ method: 'GET', url: `${url}?${q}`, headers })
   }
+  await h.settle()
 })
 
 test('refused creates under a FlowSid no account has used register nothing', async (t) => {
   const fx = await seeded(t)
-  const h = new Harness(fx)
+  const h = new Harness(fx, t)
   const headers = { authorization: authHeader(ACCOUNT_A), 'content-type': 'application/x-www-form-urlencoded' }
   const flow = 'FW0000000000000000000000000000abcd'
   for (const path of [`/v1/Flows/${flow}/Executions`, `/v2/Flows/${flow}/Executions`, `/v1/Flows/${flow}/Engagements`]) {
@@ -661,12 +745,13 @@ test('refused creates under a FlowSid no account has used register nothing', asy
     }
     await h.check({ method: 'POST', url: path, headers: { ...headers, 'content-type': 'application/json' }, payload: '{"To":"+1","From":"+2"}' })
   }
+  await h.settle()
   assert.equal(h.refused, h.requests, 'all refused')
 })
 
 test('odd methods and content types on every route answer Twilio errors (HEAD: no body), never 5xx', async (t) => {
   const fx = await seeded(t)
-  const h = new Harness(fx)
+  const h = new Harness(fx, t)
   for (const route of ALL_ROUTES) {
     const url = seededPath(fx, route, 1).join('/')
     for (const method of METHODS) {
@@ -675,6 +760,7 @@ test('odd methods and content types on every route answer Twilio errors (HEAD: n
       }
     }
   }
+  await h.settle()
   t.diagnostic(`${h.requests} requests, ${h.refused} refused`)
 })
 

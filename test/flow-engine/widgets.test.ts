@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { test, type TestContext } from 'node:test'
+import { HTTP_TIMEOUT_MS, HttpFailure, httpRequest } from '../../src/engine/http.js'
 import { buildTestApp, idle } from '../support/helper.js'
 import { contextOf, execution, flowOf, moveClock, outbox, publish, start, stepsOf, widget } from '../support/engine-helper.js'
 
@@ -193,9 +194,9 @@ test('make-http-request: redirects are followed; a body over 64 kB, a bad URL an
   assert.ok(!api.seen.some(r => r.url === '/auth'), 'add_twilio_auth off Twilio makes no request')
 })
 
-test('make-http-request: no answer within 10 seconds is failed', async (t) => {
-  const api = await server(t, (_req, _body, res) => { setTimeout(() => json(res, 200, {}), 12_000).unref() })
-  const app = await buildTestApp(t)
+test('make-http-request: no answer within the timeout is failed (a short timeout here; Studio\'s 10 s is checked below)', async (t) => {
+  const api = await server(t, (_req, _body, res) => { setTimeout(() => json(res, 200, {}), 5_000).unref() })
+  const app = await buildTestApp(t, { httpTimeoutMs: 300 })
   const flow = await publish(app, flowOf('Slow', [
     widget('Slow', 'make-http-request', { method: 'GET', url: `${api.url}/slow` }, [{ event: 'success' }, { event: 'failed' }])
   ]))
@@ -203,7 +204,25 @@ test('make-http-request: no answer within 10 seconds is failed', async (t) => {
   const sid = await start(app, flow)
   const elapsed = Date.now() - started
   assert.deepEqual((await stepsOf(app, flow, sid)).at(-1), ['Slow', 'failed', 'Ended', 'make-http-request'])
-  assert.ok(elapsed >= 9_900 && elapsed < 11_900, `took ${elapsed} ms`)
+  assert.ok(elapsed >= 290 && elapsed < 2_300, `took ${elapsed} ms`)
+})
+
+test('outbound HTTP gives up after Studio\'s 10 seconds by default', async (t) => {
+  assert.equal(HTTP_TIMEOUT_MS, 10_000)
+  // The default limit, on mocked timers: still waiting at 9.999 s, failed at 10 s.
+  const api = await server(t, () => {})
+  t.mock.timers.enable({ apis: ['setTimeout'] })
+  let settled = false
+  const pending = httpRequest({ method: 'GET', url: `${api.url}/never`, headers: {} }).then(() => 'answered', (err: unknown) => err).finally(() => { settled = true })
+  const settle = async () => { for (let i = 0; i < 20; i++) await new Promise(resolve => setImmediate(resolve)) }
+  await settle()
+  t.mock.timers.tick(HTTP_TIMEOUT_MS - 1)
+  await settle()
+  assert.equal(settled, false, 'still waiting just before 10 s')
+  t.mock.timers.tick(1)
+  const outcome = await pending
+  assert.ok(outcome instanceof HttpFailure, String(outcome))
+  assert.match(outcome.message, /no response within 10000 ms/)
 })
 
 test('run-function: success and fail (Studio\'s word for it), posting form parameters', async (t) => {

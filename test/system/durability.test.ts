@@ -16,6 +16,15 @@ const ROUNDS = Number(process.env.DURABILITY_ROUNDS ?? 3)
 const SEED = Number(process.env.DURABILITY_SEED ?? Date.now() % 1_000_000)
 /** Requests fired at once in each round: creates, and an end after half of the acknowledged creates. */
 const CREATES = 240
+/**
+ * Acknowledgements each round must have before its kill, so that a round where the writes fail (bad auth, an
+ * unknown flow, a broken route) cannot pass by having nothing to lose. Every create and every end succeeds
+ * against a working server (240 creates, 120 ends on fresh executions), and the kill waits for these counts, so a
+ * working server always reaches them; at 50 creates about 190 more are still in flight, so the kill still lands
+ * mid-load. Ends start only once their create is acknowledged: 10 is enough to show they are being written.
+ */
+const MIN_CREATES = 50
+const MIN_ENDS = 10
 
 const AUTH = basic('ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')
 
@@ -147,18 +156,29 @@ test(`${ROUNDS} rounds of SIGKILL under load: acknowledged writes survive exactl
         flows.push(created.body.sid)
       }
 
-      // Kill after a random number of acknowledgements (or a random delay, whichever comes first).
-      const killAfter = 5 + Math.floor(rand() * CREATES)
+      // Kill after a random number of acknowledgements (or a random delay, whichever comes first), but never
+      // before MIN_CREATES creates and MIN_ENDS ends are acknowledged.
+      const killAfter = MIN_CREATES + MIN_ENDS + Math.floor(rand() * (CREATES + CREATES / 2 - MIN_CREATES - MIN_ENDS))
       const killDelay = 50 + Math.floor(rand() * 1500)
-      let acks = 0
-      let acksAtKill = -1
+      let creates = 0
+      let ends = 0
+      let atKill: { creates: number, ends: number } | undefined
+      let delayPassed = false
+      const enough = () => creates >= MIN_CREATES && ends >= MIN_ENDS
       const kill = () => {
-        if (acksAtKill >= 0) return
-        acksAtKill = acks
+        if (atKill !== undefined) return
+        atKill = { creates, ends }
         server.child.kill('SIGKILL')
       }
-      const ack = () => { if (++acks >= killAfter) kill() }
-      const timer = setTimeout(kill, killDelay)
+      const ack = (kind: 'create' | 'end') => {
+        if (kind === 'create') creates++
+        else ends++
+        if (enough() && (delayPassed || creates + ends >= killAfter)) kill()
+      }
+      const timer = setTimeout(() => {
+        delayPassed = true
+        if (enough()) kill()
+      }, killDelay)
       await Promise.all(Array.from({ length: CREATES }, async (_, i) => {
         const version = i % 3 === 0 ? 'v2' : 'v1'
         const flow = flows[i % 4 === 1 ? 1 : 0] as string
@@ -169,12 +189,12 @@ test(`${ROUNDS} rounds of SIGKILL under load: acknowledged writes survive exactl
           if (res.status !== 200 && res.status !== 201) return
           const a: Acknowledged = { sid: res.body.sid, flow, version, to, parameters, dateCreated: res.body.date_created, ended: false }
           acked.set(a.sid, a)
-          ack()
+          ack('create')
           if (i % 2 === 0) {
             const end = await call(base, 'POST', `/${version}/Flows/${flow}/Executions/${a.sid}`, { Status: 'ended' })
             if (end.status === 200) {
               a.ended = true
-              ack()
+              ack('end')
             }
           }
         } catch {
@@ -182,9 +202,12 @@ test(`${ROUNDS} rounds of SIGKILL under load: acknowledged writes survive exactl
         }
       }))
       clearTimeout(timer)
-      const finished = acksAtKill < 0
+      const finished = atKill === undefined
       kill()
-      t.diagnostic(`round ${round}: ${finished ? 'all answered, then ' : ''}SIGKILL after ${acksAtKill} acknowledgements (limit ${killAfter} or ${killDelay} ms); ${acks - acksAtKill} more answers arrived from the dying process`)
+      const at = atKill ?? { creates, ends }
+      t.diagnostic(`round ${round}: ${finished ? 'all answered, then ' : ''}SIGKILL after ${at.creates} acknowledged creates and ${at.ends} ends (limit ${killAfter} or ${killDelay} ms); ${creates + ends - at.creates - at.ends} more answers arrived from the dying process`)
+      assert.ok(at.creates >= MIN_CREATES && at.ends >= MIN_ENDS,
+        `round ${round}: only ${at.creates} creates and ${at.ends} ends were acknowledged before the kill (at least ${MIN_CREATES} and ${MIN_ENDS} needed): the writes are failing, so the round would prove nothing`)
       await server.exited
     } finally {
       await server.kill()
