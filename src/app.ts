@@ -1,4 +1,5 @@
 // Builds the Fastify application: options, auth, error handling and every route. Never listens.
+import { AjvCompiler } from '@fastify/ajv-compiler'
 import basicAuth from '@fastify/basic-auth'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
@@ -49,6 +50,12 @@ export interface AppOptions {
 
 export const BODY_LIMIT = 1024 * 1024
 
+/**
+ * One validator pool for every app this process builds (Fastify's default makes one per app): Ajv compiles each
+ * route schema once, so a second app (a test, a restart in-process) does not compile them again.
+ */
+const validators = AjvCompiler()
+
 /** Paths whose requests go to the journal: the Twilio API, not health checks or the control API. */
 const isTwilioPath = (url: string) => url.startsWith('/v1/') || url.startsWith('/v2/')
 
@@ -78,7 +85,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     // One log line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    frameworkErrors
+    frameworkErrors,
+    schemaController: { compilersFactory: { buildValidator: validators } }
   })
 
   const store = createStore(db)
