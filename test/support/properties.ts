@@ -1,6 +1,10 @@
 // Shared pieces of the hostile-input, isolation, concurrency and durability tests: hostile value generators
 // (fast-check), the Twilio error-shape check, and the emulator started as a child process on a real socket.
 import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 
@@ -203,4 +207,25 @@ export function startEmulator (args: string[], env: Record<string, string> = {})
     await exited
   }
   return { child, url, exited, output: () => ({ stdout, stderr }), kill }
+}
+
+/**
+ * Two emulator processes on one database file in a fresh temporary folder (killed and removed after the test),
+ * started one after the other so that the second finds the schema migrated.
+ */
+export async function twoEmulatorsOnOneFile (t: TestContext, args: string[] = []): Promise<{ db: string, servers: EmulatorProcess[], bases: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'studio-two-processes-'))
+  const db = join(dir, 'studio.db')
+  const servers: EmulatorProcess[] = []
+  t.after(async () => {
+    for (const s of servers) await s.kill()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const bases: string[] = []
+  for (let i = 0; i < 2; i++) {
+    const server = startEmulator(['--port', '0', '--db', db, ...args])
+    servers.push(server)
+    bases.push(await server.url())
+  }
+  return { db, servers, bases }
 }

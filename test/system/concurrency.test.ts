@@ -3,14 +3,11 @@
 // losers get Twilio's 409 (or v1's "here is the active one"), a contact never has two active executions, and
 // nothing answers 5xx.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import Database from 'better-sqlite3'
 import { ACCOUNT_A, FLOW, OTHER_FLOW, authHeader, buildTestApp, form } from '../support/helper.js'
-import { basic, sleep, startEmulator, type EmulatorProcess } from '../support/properties.js'
+import { basic, sleep, twoEmulatorsOnOneFile } from '../support/properties.js'
 
 const PARALLEL = Number(process.env.CONCURRENCY_PARALLEL ?? 100)
 
@@ -175,24 +172,6 @@ test('a storm of creates, ends and deletes on one contact never leaves two activ
 
 const DEFAULT_AUTH = basic('ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')
 
-async function twoProcesses (t: TestContext): Promise<{ db: string, servers: EmulatorProcess[], bases: string[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'studio-concurrency-'))
-  const db = join(dir, 'studio.db')
-  const servers: EmulatorProcess[] = []
-  t.after(async () => {
-    for (const s of servers) await s.kill()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  // One after the other, so that the second finds the schema migrated.
-  const bases: string[] = []
-  for (let i = 0; i < 2; i++) {
-    const server = startEmulator(['--port', '0', '--db', db])
-    servers.push(server)
-    bases.push(await server.url())
-  }
-  return { db, servers, bases }
-}
-
 function activeCounts (db: string): Array<{ to: string, n: number }> {
   const raw = new Database(db, { readonly: true, timeout: 5000 })
   try {
@@ -218,7 +197,7 @@ const serverErrors = (replies: Reply[]) => replies.filter(r => r.status >= 500 |
 
 // Whatever the answers, this checks what the database must guarantee.
 test('two processes on one file: a contact never has two active executions; v1 answers name one execution', async (t) => {
-  const { db, bases } = await twoProcesses(t)
+  const { db, bases } = await twoEmulatorsOnOneFile(t)
   const path = `/v1/Flows/${FLOW}/Executions`
   // Register the flow first, then race on five contacts in turn, ending each before the next round.
   assert.equal((await post(bases[0] as string, path, { To: '+15550000600', From: '+1' }, DEFAULT_AUTH)).status, 200)
@@ -242,7 +221,7 @@ test('two processes on one file: a contact never has two active executions; v1 a
 })
 
 test('two processes on one file: racing creates, ends and first use of a FlowSid never answer 5xx', async (t) => {
-  const { bases } = await twoProcesses(t)
+  const { bases } = await twoEmulatorsOnOneFile(t)
   const problems: string[] = []
   for (let round = 0; round < 3; round++) {
     // A FlowSid neither process has seen: both register it at once.

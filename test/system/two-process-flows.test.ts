@@ -2,32 +2,11 @@
 // process renames, revises or deletes is seen so by the other on its very next request, although the other has the
 // flow in its in-memory cache; and a write through the other builds on the latest revision.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { test } from 'node:test'
 import { greetingDefinition } from '../support/flows.js'
-import { basic, startEmulator, type EmulatorProcess } from '../support/properties.js'
+import { basic, twoEmulatorsOnOneFile } from '../support/properties.js'
 
 const AUTH = basic('ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')
-
-async function twoProcesses (t: TestContext): Promise<[string, string]> {
-  const dir = mkdtempSync(join(tmpdir(), 'studio-two-flows-'))
-  const db = join(dir, 'studio.db')
-  const servers: EmulatorProcess[] = []
-  t.after(async () => {
-    for (const s of servers) await s.kill()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  const bases: string[] = []
-  // One after the other, so that the second finds the schema migrated.
-  for (let i = 0; i < 2; i++) {
-    const server = startEmulator(['--port', '0', '--db', db, '--flows', 'strict'])
-    servers.push(server)
-    bases.push(await server.url())
-  }
-  return bases as [string, string]
-}
 
 async function call (base: string, method: string, path: string, fields?: Record<string, string>): Promise<{ status: number, body: any }> {
   const res = await fetch(base + path, {
@@ -40,7 +19,7 @@ async function call (base: string, method: string, path: string, fields?: Record
 }
 
 test('a flow renamed, revised or deleted by one process is seen so by the other on its next request', async (t) => {
-  const [a, b] = await twoProcesses(t)
+  const [a, b] = (await twoEmulatorsOnOneFile(t, ['--flows', 'strict'])).bases as [string, string]
   const definition = greetingDefinition()
   const created = await call(a, 'POST', '/v2/Flows', { FriendlyName: 'First', Status: 'published', Definition: JSON.stringify(definition) })
   assert.equal(created.status, 201, JSON.stringify(created.body))
