@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
+import { builtServer } from './emulator-build.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -175,7 +176,7 @@ export interface EmulatorProcess {
 
 /** `node --import tsx src/server.ts …` with the given flags; `url()` waits for the JSON startup line. */
 export function startEmulator (args: string[], env: Record<string, string> = {}): EmulatorProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', '--host', '127.0.0.1', ...args], {
+  const child = spawn(process.execPath, [builtServer(), '--host', '127.0.0.1', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
