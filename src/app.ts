@@ -94,7 +94,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     ? undefined
     : createEventDispatcher({ url: config.eventsUrl, store, log: app.log, initialRetryMs: opts.eventRetry?.initialMs, maxRetryMs: opts.eventRetry?.maxMs })
   const writer = createExecutionWriter({ store, clock, events: dispatcher === undefined ? undefined : { committed: dispatcher.kick } })
-  const flows = createFlowService({ store, clock, mode: config.flowsMode })
+  const flows = createFlowService({ store, clock, mode: config.flowsMode, log: app.log })
   const choices = createWidgetChoices()
   const engine = createFlowRuntime({ store, writer, clock, choices, log: app.log, tickMs: opts.engineTickMs, httpTimeoutMs: opts.httpTimeoutMs, hooks: opts.engineHooks })
   const executions = createExecutionService({ store, clock, flows, writer, engine })

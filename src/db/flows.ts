@@ -72,6 +72,7 @@ export function createFlowRepository (db: DB) {
     bumpRevision: db.prepare('UPDATE flows SET revision = @revision, date_updated = @now WHERE id = @flowId'),
     setTestUsers: db.prepare('UPDATE flows SET test_users = @testUsers, date_updated = @now WHERE account_sid = @accountSid AND sid = @sid'),
     delete: db.prepare('DELETE FROM flows WHERE account_sid = ? AND sid = ?'),
+    setOrigin: db.prepare('UPDATE flows SET origin = @origin WHERE account_sid = @accountSid AND sid = @sid'),
     listAfter: db.prepare(`SELECT ${FLOW_COLUMNS} ${FLOW_FROM} WHERE f.account_sid = @accountSid
         AND (f.date_created < @edgeDate OR (f.date_created = @edgeDate AND f.id < @edgeId))
       ORDER BY f.date_created DESC, f.id DESC LIMIT @limit`),
@@ -208,11 +209,17 @@ export function createFlowRepository (db: DB) {
     return s.setTestUsers.run({ accountSid, sid, testUsers: JSON.stringify(testUsers), now }).changes === 1
   }
 
+  /** Changes how a flow is known (an auto-registered flow whose definition a flows folder now gives becomes a file flow). */
+  function setFlowOrigin (accountSid: string, sid: string, origin: FlowOrigin): void {
+    clearFlowCaches()
+    s.setOrigin.run({ accountSid, sid, origin })
+  }
+
   /** Deletes a flow with its revisions, executions, contexts and steps. */
   function deleteFlow (accountSid: string, sid: string): boolean {
     clearFlowCaches()
     return s.delete.run(accountSid, sid).changes === 1
   }
 
-  return { clearFlowCaches, findFlow, createFlow, addRevision, getRevision, listFlows, listRevisions, setTestUsers, deleteFlow }
+  return { clearFlowCaches, findFlow, createFlow, addRevision, setFlowOrigin, getRevision, listFlows, listRevisions, setTestUsers, deleteFlow }
 }

@@ -3,12 +3,11 @@
 import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import type { FlowsMode } from '../types.js'
 import type { NewRevision } from '../db/flows.js'
 import type { Store } from '../db/store.js'
 import { flowNotFound, invalidFlowDefinition, resourceMissing } from '../twilio/errors.js'
 import { isSid, newSid } from '../twilio/sid.js'
-import type { Caller, FlowRecord, FlowRevisionRecord, FlowStatus, JsonObject } from '../types.js'
+import type { Caller, FlowRecord, FlowRevisionRecord, FlowStatus, FlowsMode, JsonObject, Logger } from '../types.js'
 import type { Clock } from '../clock.js'
 import { autoFlowRevision, parseDefinitionParameter, validateDefinition } from './flow-definition.js'
 
@@ -30,7 +29,7 @@ export class FlowFileError extends Error {}
 
 export type FlowService = ReturnType<typeof createFlowService>
 
-export function createFlowService (deps: { store: Store, clock: Clock, mode: FlowsMode }) {
+export function createFlowService (deps: { store: Store, clock: Clock, mode: FlowsMode, log?: Pick<Logger, 'warn'> }) {
   const { store, clock, mode } = deps
 
   function revisionFrom (input: { friendlyName: string, status: FlowStatus, definition: JsonObject, commitMessage: string | null }): NewRevision {
@@ -100,7 +99,9 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
 
   function registerAutoFlow (accountSid: string, flowSid: string): FlowRecord {
     try {
-      return store.createFlow(accountSid, flowSid, 'auto', autoFlowRevision(flowSid), clock.now())
+      const flow = store.createFlow(accountSid, flowSid, 'auto', autoFlowRevision(flowSid), clock.now())
+      deps.log?.warn({ flow: flowSid, account: accountSid }, autoFlowWarning(flowSid))
+      return flow
     } catch (err) {
       // Another request registered it first.
       const existing = store.findFlow(accountSid, flowSid)
@@ -125,6 +126,8 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
         if (latest === undefined || latest.friendlyName !== f.friendlyName || latest.status !== f.status || canonicalJson(latest.definition) !== canonicalJson(f.definition)) {
           store.addRevision(accountSid, f.sid, revision, now)
         }
+        // A FlowSid first used without a definition (auto) runs from now on: the file gives its definition.
+        if (existing.origin === 'auto') store.setFlowOrigin(accountSid, f.sid, 'file')
       }
     }
     return files.length
@@ -184,6 +187,14 @@ export function readFlowFiles (dir: string): FlowFile[] {
     if (errors.length > 0) fail(`invalid definition: ${errors.map(e => `${e.property_path} ${e.message}`).join('; ')}`)
     return { file, sid, friendlyName, status, definition }
   })
+}
+
+/** The one warning logged when a FlowSid is first used without a definition (STUDIO_FLOWS=auto). */
+export function autoFlowWarning (flowSid: string): string {
+  return `flow ${flowSid} is not loaded: it was registered on first use (STUDIO_FLOWS=auto) without a definition, ` +
+    'so its executions stay active, run no widgets and record no Steps until they are ended. To run it, export the ' +
+    `flow from Studio into a STUDIO_FLOWS_DIR file with "sid": "${flowSid}" (and restart, or POST /__emulator/reset), ` +
+    'or create it with POST /v2/Flows and use the new SID; STUDIO_FLOWS=strict makes unknown FlowSids 404 as in the cloud.'
 }
 
 /** A stable SID for a flow file without one: FW + 32 hex digits of SHA-256 of its file name. */
