@@ -86,7 +86,11 @@ export function createFlowRepository (db: DB) {
     revisionsAfter: db.prepare(`SELECT ${REVISION_COLUMNS} FROM flows f JOIN flow_revisions r ON r.flow_id = f.id
       WHERE f.account_sid = @accountSid AND f.sid = @sid AND r.revision < @edge ORDER BY r.revision DESC LIMIT @limit`),
     revisionsBefore: db.prepare(`SELECT ${REVISION_COLUMNS} FROM flows f JOIN flow_revisions r ON r.flow_id = f.id
-      WHERE f.account_sid = @accountSid AND f.sid = @sid AND r.revision > @edge ORDER BY r.revision ASC LIMIT @limit`)
+      WHERE f.account_sid = @accountSid AND f.sid = @sid AND r.revision > @edge ORDER BY r.revision ASC LIMIT @limit`),
+    // Latest and published revisions whose definition text mentions the name (a cheap filter; widgetsNamed parses).
+    definitionsMentioning: db.prepare(`SELECT f.sid AS flowSid, r.definition FROM flows f JOIN flow_revisions r ON r.flow_id = f.id
+      WHERE (r.revision = f.revision OR r.status = 'published') AND (@flowSid IS NULL OR f.sid = @flowSid)
+        AND instr(r.definition, @needle) > 0`)
   }
 
   /**
@@ -221,5 +225,29 @@ export function createFlowRepository (db: DB) {
     return s.delete.run(accountSid, sid).changes === 1
   }
 
-  return { clearFlowCaches, findFlow, createFlow, addRevision, setFlowOrigin, getRevision, listFlows, listRevisions, setTestUsers, deleteFlow }
+  /**
+   * The widgets named `name` in every flow's latest revision and its published ones (of every account; of the
+   * flow `flowSid` only when given): each one's flow, type and the events its transitions declare, without repeats.
+   */
+  function widgetsNamed (name: string, flowSid?: string): Array<{ flowSid: string, type: string, events: string[] }> {
+    const rows = s.definitionsMentioning.all({ flowSid: flowSid ?? null, needle: JSON.stringify(name) }) as Array<{ flowSid: string, definition: string }>
+    const found = new Map<string, { flowSid: string, type: string, events: string[] }>()
+    for (const row of rows) {
+      const states = (JSON.parse(row.definition) as JsonObject).states
+      if (!Array.isArray(states)) continue
+      for (const state of states as unknown[]) {
+        if (typeof state !== 'object' || state === null || (state as JsonObject).name !== name) continue
+        const { type, transitions } = state as JsonObject
+        const events = Array.isArray(transitions)
+          ? (transitions as unknown[]).map(t => (t as JsonObject | null)?.event).filter((e): e is string => typeof e === 'string')
+          : []
+        const w = { flowSid: row.flowSid, type: typeof type === 'string' ? type : '', events: [...new Set(events)] }
+        const key = JSON.stringify(w)
+        if (!found.has(key)) found.set(key, w)
+      }
+    }
+    return [...found.values()]
+  }
+
+  return { clearFlowCaches, findFlow, widgetsNamed, createFlow, addRevision, setFlowOrigin, getRevision, listFlows, listRevisions, setTestUsers, deleteFlow }
 }

@@ -1,5 +1,6 @@
-// Which event a telephony or Flex widget takes here, where nothing real happens: what a test chose through the
-// control API (POST /__emulator/widget-events); without a choice, the default in studio/widget-types.ts.
+// Which event a widget takes when a test chose it through the control API (POST /__emulator/widget-events):
+// telephony and Flex widgets (without a choice, the default in studio/widget-types.ts), and message and HTTP widgets
+// (without a choice, they send or request). routes/control.ts refuses a choice that could never apply.
 import type { JsonObject } from '../types.js'
 
 export interface WidgetChoice {

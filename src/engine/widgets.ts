@@ -1,7 +1,7 @@
 // What each Studio widget does when it runs: the event it takes, what it publishes under widgets.<name>, what it
 // sends (recorded in the widget outbox), and when it waits. Sources per widget in src/engine/README.md.
 import type { JsonObject } from '../types.js'
-import { WIDGET_TYPES } from '../studio/widget-types.js'
+import { WIDGET_TYPES, choosableEvents } from '../studio/widget-types.js'
 import type { WidgetChoice } from './choices.js'
 import { HttpFailure, type HttpRequest, type HttpResponse } from './http.js'
 import { StudioTemplateError } from './liquid.js'
@@ -44,6 +44,39 @@ type Widget = (env: WidgetEnv) => Promise<Outcome> | Outcome
 
 const props = (env: WidgetEnv): JsonObject => (typeof env.widget.properties === 'object' && env.widget.properties !== null ? env.widget.properties : {}) as JsonObject
 const text = (v: unknown): string => typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v)
+
+/**
+ * The test's choice for this widget (POST /__emulator/widget-events), when its event is one this widget's type can
+ * be chosen to take. The control API refuses any other; one made for a same-named widget of another type in
+ * another flow is used up here and ignored.
+ */
+function chosenFor (env: WidgetEnv): WidgetChoice | undefined {
+  const c = env.choice()
+  if (c === undefined) return undefined
+  const declared = Array.isArray(env.widget.transitions) ? (env.widget.transitions as JsonObject[]).map(t => text(t?.event)) : []
+  return choosableEvents(env.type, declared).includes(c.event) ? c : undefined
+}
+
+/**
+ * What a chosen HTTP result publishes: the choice's `publish` as given; a `body` there is published as a response's
+ * would be, as text in `body` and, when it is (or encodes) a JSON object, as an object in `parsed`.
+ */
+function chosenResponse (publish: JsonObject): JsonObject {
+  const published: JsonObject = { ...publish }
+  const body = publish.body
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+    published.body = JSON.stringify(body)
+    published.parsed = body
+  } else if (typeof body === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(body)
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) published.parsed = parsed
+    } catch {}
+  } else if (Array.isArray(body)) {
+    published.body = JSON.stringify(body)
+  }
+  return published
+}
 
 /** key/value lists (`parameters`, `variables`) rendered with Liquid. */
 function renderPairs (env: WidgetEnv, list: unknown): Array<[string, string]> {
@@ -135,6 +168,9 @@ export function coerceVariable (rendered: string, parseJson: boolean): unknown {
 
 /** make-http-request and run-function: a real request; 2xx → success, anything else (or no answer) → failed. */
 async function httpWidget (env: WidgetEnv, successEvent: string, failEvent: string, defaults: { method: string, contentType: string, url: string }): Promise<Outcome> {
+  // A test's chosen result: taken without a request (and so nothing in the outbox).
+  const chosen = chosenFor(env)
+  if (chosen !== undefined) return { event: chosen.event, publish: chosenResponse(chosen.publish) }
   const p = props(env)
   let req: HttpRequest
   try {
@@ -196,7 +232,7 @@ function recordedWidget (kind: string): Widget {
     const p = env.renderValue(props(env))
     const to = kind === 'call' ? text(p.to) || env.render('{{contact.channel.address}}') : null
     env.send({ kind, to, from: kind === 'call' ? text(p.from) || env.render('{{flow.channel.address}}') : null, body: text(p.say ?? p.message ?? '') || null, detail: p })
-    const chosen = env.choice()
+    const chosen = chosenFor(env)
     const fallback = WIDGET_TYPES[env.type]?.defaultEvent ?? { event: firstEvent(env.widget) ?? 'next' }
     return { event: chosen?.event ?? fallback.event, publish: chosen?.publish ?? fallback.publish ?? {} }
   }
@@ -209,11 +245,19 @@ function firstEvent (widget: JsonObject): string | undefined {
 
 /** The widgets that run here as they do in Studio. */
 const NATIVE: Readonly<Record<string, Widget>> = {
+  // A chosen `failed` sends nothing (the outbox stays empty) and publishes the choice; a chosen `sent` sends as usual,
+  // the choice's publish merged over what the message publishes.
   'send-message': (env) => {
+    const chosen = chosenFor(env)
+    if (chosen?.event === 'failed') return { event: 'failed', publish: chosen.publish }
     const r = sendMessage(env)
-    return 'failed' in r ? { event: 'failed', publish: { error: r.failed } } : { event: 'sent', publish: r.published }
+    return 'failed' in r ? { event: 'failed', publish: { error: r.failed } } : { event: 'sent', publish: { ...r.published, ...chosen?.publish } }
   },
+  // Only `deliveryFailure` can be chosen (a reply comes through the flow webhook, a timeout with the clock): nothing
+  // is sent, nothing waited for.
   'send-and-wait-for-reply': (env) => {
+    const chosen = chosenFor(env)
+    if (chosen?.event === 'deliveryFailure') return { event: 'deliveryFailure', publish: chosen.publish }
     const r = sendMessage(env)
     if ('failed' in r) return { event: 'deliveryFailure', publish: { error: r.failed } }
     return { wait: 'reply', until: env.now + replyTimeoutMs(env), publish: r.published }

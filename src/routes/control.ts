@@ -16,6 +16,7 @@ import type { InputProblem } from '../http/errors.js'
 import { refusingOtherMethods } from '../http/methods.js'
 import { adminTokenRequired, invalidFaultRule, invalidParameter, invalidSnapshot, resourceNotFound } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'
+import { choosableEvents } from '../studio/widget-types.js'
 import type { ControllableClock } from '../clock.js'
 import { parseTwilioDate } from '../twilio/dates.js'
 
@@ -223,12 +224,28 @@ export const controlRoutes = refusingOtherMethods(async function controlRoutes (
 
   app.get('/widget-events', { schema: { querystring: noQuery } }, async () => ({ choices: opts.choices.list() }))
 
-  /** Chooses the event a telephony/Flex widget takes: {"widget": "gather_1", "event": "keypress", "publish": {"Digits": "1"}}. */
+  /**
+   * Chooses the event a widget takes: {"widget": "gather_1", "event": "keypress", "publish": {"Digits": "1"}}. A choice
+   * that could never apply is refused: a widget name no flow has (in its latest or a published revision; in
+   * `flow_sid` only, when given), or an event no widget of that name can take (studio/widget-types.ts).
+   */
   app.post<{ Body: { widget: string, event: string, publish?: Record<string, unknown>, flow_sid?: string, times?: number } }>('/widget-events', {
     schema: { querystring: noQuery, body: widgetEventBody }
   }, async function chooseWidgetEvent (request, reply) {
     const b = request.body
     if (b.flow_sid !== undefined && !isSid('FW', b.flow_sid)) throw invalidParameter('flow_sid', 'must be a Flow SID')
+    const widgets = store.widgetsNamed(b.widget, b.flow_sid)
+    if (widgets.length === 0) {
+      throw invalidParameter('widget', b.flow_sid === undefined
+        ? `no flow has a widget named ${JSON.stringify(b.widget)}`
+        : `flow ${b.flow_sid} has no widget named ${JSON.stringify(b.widget)} in its latest or published revisions`)
+    }
+    const allowed = [...new Set(widgets.flatMap(w => choosableEvents(w.type, w.events)))]
+    if (!allowed.includes(b.event)) {
+      const types = [...new Set(widgets.map(w => w.type))].join(', ')
+      throw invalidParameter('event', `${JSON.stringify(b.event)} is not an event ${JSON.stringify(b.widget)} (${types}) can be chosen to take; ` +
+        (allowed.length === 0 ? 'its events never come from a choice' : `allowed: ${allowed.join(', ')}`))
+    }
     const choice = opts.choices.add({
       widget: b.widget,
       event: b.event,
