@@ -191,17 +191,45 @@ function dividedBy (input: unknown, divisor: unknown): number {
 }
 
 // ---------------------------------------------------------------------------
-// Output: objects print as JSON, arrays as their elements joined (Shopify).
+// Output: what `{{ }}` prints. Studio is a Java service: an object prints as a Java Map prints
+// (`{k1=v1, k2=v2}`), an array inside it as a Java List prints (`[a, b]`); an array on its own prints its
+// elements joined, as Liquid (Shopify and the Java port liqp) does. Filters see the real values; only the
+// final text changes. `to_json` gives JSON.
 
 function toJson (value: unknown): string {
   return JSON.stringify(value === undefined ? null : value)
 }
 
+function isPlainObject (value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/** `String.valueOf(v)` in Java for the value a JSON document holds: strings unquoted, `null`, `{k=v, …}` (keys in document order), `[a, b]`. */
+function javaText (value: unknown): string {
+  if (value === null || value === undefined) return 'null'
+  if (Array.isArray(value)) return `[${value.map(javaText).join(', ')}]`
+  if (isPlainObject(value)) {
+    const entries = Object.entries(value).filter(([, item]) => item !== undefined)
+    return `{${entries.map(([key, item]) => `${key}=${javaText(item)}`).join(', ')}}`
+  }
+  return String(value)
+}
+
+/** The text a value prints as in `{{ }}` (liquidjs `outputEscape`): the one place output is stringified. */
 function outputText (value: unknown): string {
   if (value === null || value === undefined) return ''
   if (Array.isArray(value)) return value.map(outputText).join('')
-  if (typeof value === 'object' && !(value instanceof Date) && Object.getPrototypeOf(value) === Object.prototype) return toJson(value)
+  if (isPlainObject(value)) return javaText(value)
   return String(value)
+}
+
+const liquidjsSize = builtinFilters.size as FilterFunction
+
+/** `size` of a hash is its number of keys (Shopify, and `hash.size` already); liquidjs's filter gives 0. */
+function size (this: FilterThis, value: unknown): unknown {
+  return isPlainObject(value) ? Object.keys(value).length : liquidjsSize.call(this, value)
 }
 
 // ---------------------------------------------------------------------------
@@ -224,6 +252,7 @@ function createEngine (): Liquid {
   engine.registerFilter('date', studioDate)
   engine.registerFilter('divided_by', dividedBy)
   engine.registerFilter('to_json', toJson)
+  engine.registerFilter('size', size)
   return engine
 }
 

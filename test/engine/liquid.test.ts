@@ -160,10 +160,75 @@ test('to_json turns a value into a JSON string', () => {
   for (const [template, expected] of cases) assert.equal(render(template), expected, template)
 })
 
-test('objects print as JSON and arrays as their elements joined', () => {
-  assert.equal(render('{{ obj }}'), '{"a":1,"b":[1,2]}')
-  assert.equal(render('{{ arr }}'), '1b{"c":2}')
+test('an object prints as Studio (Java) prints a Map, `{k=v, k2=v2}`; an array on its own prints its elements joined', () => {
+  const values = {
+    data: { name: 'Zeke', order: { id: 7, items: ['a', 'b'] } },
+    scalars: { s: 'a b', n: 7, f: 1.5, neg: -2, t: true, f0: false, nil: null, empty: '' },
+    nested: { a: { b: 1 } },
+    lists: { maps: [{ id: 1 }, { id: 2 }], nums: [1, 2], nestedList: [[1, 2], ['x']], mixed: [null, true, 'q'] },
+    empties: { map: {}, list: [] },
+    order: { z: 1, a: 2, m: 3 },
+    quotes: { text: 'say "hi", = {x}' },
+    undef: { a: 1, gone: undefined, b: 2 },
+    list: ['a', { k: 'v' }, ['x', 'y'], null, 3],
+    emptyMap: {},
+    emptyList: []
+  }
+  const cases: Array<[string, string]> = [
+    ['{{ data }}', '{name=Zeke, order={id=7, items=[a, b]}}'],
+    ['{{ data.order }}', '{id=7, items=[a, b]}'],
+    ['{{ data.name }}', 'Zeke'], // a string prints as itself
+    ['{{ scalars }}', '{s=a b, n=7, f=1.5, neg=-2, t=true, f0=false, nil=null, empty=}'],
+    ['{{ nested }}', '{a={b=1}}'],
+    ['{{ lists }}', '{maps=[{id=1}, {id=2}], nums=[1, 2], nestedList=[[1, 2], [x]], mixed=[null, true, q]}'],
+    ['{{ empties }}', '{map={}, list=[]}'],
+    ['{{ emptyMap }}', '{}'],
+    ['[{{ emptyList }}]', '[]'],
+    ['{{ order }}', '{z=1, a=2, m=3}'], // insertion order, not sorted
+    ['{{ quotes }}', '{text=say "hi", = {x}}'], // nothing quoted or escaped, as Java prints it
+    ['{{ undef }}', '{a=1, b=2}'], // JSON has no undefined
+    ['{{ list }}', 'a{k=v}xy3'], // top level: elements joined (Liquid), null prints nothing
+    ['{{ data.order.items }}', 'ab'],
+    ['Hi {{ data.order }}!', 'Hi {id=7, items=[a, b]}!'],
+    ['{% for item in lists.maps %}{{ item }};{% endfor %}', '{id=1};{id=2};'],
+    ['{% capture c %}{{ data.order }}{% endcapture %}{{ c }}', '{id=7, items=[a, b]}'],
+    ['{% assign o = data.order %}{{ o }}', '{id=7, items=[a, b]}'],
+    ['{{ nope | default: data.order }}', '{id=7, items=[a, b]}']
+  ]
+  for (const [template, expected] of cases) assert.equal(renderTemplate(template, values), expected, template)
+  assert.equal(render('{{ obj }}'), '{a=1, b=[1, 2]}')
+  assert.equal(render('{{ arr }}'), '1b{c=2}')
   assert.equal(render('{{ obj.b }}'), '12')
+  assert.equal(render('{{ widgets.http_1.parsed }}'), '{result=[{question=Q1}, {question=Q2}], ok=true}')
+})
+
+test('filters work on the real object, not on its printed form; to_json and json still give JSON', () => {
+  const values = { data: { name: 'Zeke', order: { id: 7, items: ['a', 'b'] } }, list: [{ id: 1, ok: true }, { id: 2, ok: false }] }
+  const cases: Array<[string, string]> = [
+    ['{{ data | size }}', '2'], // a hash's size is its number of keys (Shopify)
+    ['{{ data.size }}', '2'],
+    ['{{ data.order.items | size }}', '2'],
+    ["{{ 'abc' | size }}", '3'],
+    ['{{ list | size }}', '2'],
+    ['{{ list | first }}', '{id=1, ok=true}'],
+    ['{{ list | last | map: "id" }}', '2'],
+    ['{{ list | map: "id" | join: "," }}', '1,2'],
+    ['{{ list | where: "ok", true | size }}', '1'],
+    ['{{ list | where: "ok", true }}', '{id=1, ok=true}'],
+    ['{{ data.order.items | join: ", " }}', 'a, b'],
+    ['{{ data.order.items | first }}', 'a'],
+    ['{% if data.order.id == 7 %}seven{% endif %}', 'seven'],
+    ['{{ data | to_json }}', '{"name":"Zeke","order":{"id":7,"items":["a","b"]}}'],
+    ['{{ data.order | json }}', '{"id":7,"items":["a","b"]}'],
+    ['{{ list | to_json }}', '[{"id":1,"ok":true},{"id":2,"ok":false}]']
+  ]
+  for (const [template, expected] of cases) assert.equal(renderTemplate(template, values), expected, template)
+})
+
+test('renderValue prints objects the same way inside widget properties', () => {
+  const values = { flow: { data: { name: 'Zeke', order: { id: 7 } } } }
+  assert.deepEqual(renderValue({ body: '{{ flow.data }}', parameters: [{ key: 'o', value: '{{ flow.data.order }}' }] }, values),
+    { body: '{name=Zeke, order={id=7}}', parameters: [{ key: 'o', value: '{id=7}' }] })
 })
 
 test('divided_by: integer by integer is integer division rounded down, a float operand gives a float (Shopify)', () => {
