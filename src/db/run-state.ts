@@ -64,9 +64,12 @@ export function createRunStateRepository (db: DB) {
     nextDeadline: db.prepare('SELECT min(wait_until) AS t FROM executions WHERE wait_until IS NOT NULL'),
     expired: db.prepare(`SELECT f.account_sid AS accountSid, f.sid AS flowSid, e.sid ${REF_FROM}
       WHERE e.status = 'active' AND e.date_created <= ? ORDER BY e.date_created LIMIT ?`),
+    // The channel address is To or, when the message came through a Messaging Service, that service's SID (an
+    // execution started over REST with From=MG…); the exact address wins when both have an active execution.
     activeForContact: db.prepare(`SELECT ${STATE_COLUMNS} ${REF_FROM}
-      WHERE f.account_sid = @accountSid AND f.sid = @flowSid AND e.contact_channel_address = @contact AND e.from_address = @channel
-        AND e.status = 'active'`)
+      WHERE f.account_sid = @accountSid AND f.sid = @flowSid AND e.contact_channel_address = @contact
+        AND e.from_address IN (@channel, @service) AND e.status = 'active'
+      ORDER BY e.from_address = @channel DESC LIMIT 1`)
   }
 
   /** An execution with its engine state, scoped to the account (SIDs are unique, so no flow is needed). */
@@ -100,9 +103,14 @@ export function createRunStateRepository (db: DB) {
     return s.expired.all(cutoff, limit) as ExecutionRef[]
   }
 
-  /** The active execution of a flow for a contact and channel address (an inbound message's From and To). */
-  function activeExecutionForContact (accountSid: string, flowSid: string, contact: string, channel: string): EngineExecution | undefined {
-    return toEngineExecution(s.activeForContact.get({ accountSid, flowSid, contact, channel }) as StateRow | undefined)
+  /**
+   * The active execution of a flow for a contact and channel address (an inbound message's From and To). With a
+   * Messaging Service SID, an execution whose channel address is that service (From=MG… over REST) matches too;
+   * one on the exact address is preferred.
+   */
+  function activeExecutionForContact (accountSid: string, flowSid: string, contact: string, channel: string, messagingServiceSid?: string): EngineExecution | undefined {
+    const service = messagingServiceSid === undefined || messagingServiceSid === '' ? channel : messagingServiceSid
+    return toEngineExecution(s.activeForContact.get({ accountSid, flowSid, contact, channel, service }) as StateRow | undefined)
   }
 
   return {

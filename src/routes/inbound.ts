@@ -1,5 +1,7 @@
 // Studio's webhook, where Twilio posts inbound messages for a flow: POST /v1/Accounts/{AccountSid}/Flows/{FlowSid}.
-// No Basic auth (Twilio signs these requests instead); the account must be one the emulator knows.
+// No Basic auth (Twilio signs these requests instead); the account must be one the emulator knows. The body is
+// Twilio's incoming-message webhook (From and To required; MessagingServiceSid when the number belongs to a
+// Messaging Service); the fields left out get Twilio's defaults in studio/inbound.ts.
 import type { FastifyInstance } from 'fastify'
 import { missingParameter, resourceMissing } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'

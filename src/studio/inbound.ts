@@ -1,6 +1,7 @@
 // Simulated inbound messages at Studio's webhook (the flow's webhook_url): they resume the contact's execution
 // waiting in a send-and-wait, or start a new execution with the incomingMessage trigger, or are recorded and
-// dropped when the contact's active execution is not waiting for a reply (as Studio does).
+// dropped when the contact's active execution is not waiting for a reply (as Studio does). The fields get Twilio's
+// defaults for those the caller left out, so that a flow reads {{trigger.message.NumMedia}} as in production.
 import type { Store } from '../db/store.js'
 import { resourceMissing } from '../twilio/errors.js'
 import { newSid } from '../twilio/sid.js'
@@ -16,23 +17,57 @@ export interface ReplyPort {
   schedule: (ref: { accountSid: string, sid: string }, job: { kind: 'reply', inbound: JsonObject }) => void
 }
 
+/** Twilio's constant fields of an incoming-message webhook, sent with every SMS, MMS and WhatsApp message. */
+const CONSTANT_FIELDS = { NumMedia: '0', NumSegments: '1', SmsStatus: 'received', ApiVersion: '2010-04-01' } as const
+
+/** Geographic fields Twilio sends for SMS/MMS between phone numbers, empty when it has no data for a number. */
+const GEO_FIELDS = ['FromCity', 'FromState', 'FromZip', 'FromCountry', 'ToCity', 'ToState', 'ToZip', 'ToCountry'] as const
+
+/** `whatsapp:+1…`, `messenger:…`, `rcs:…`: a channel address rather than a phone number (no geographic fields). */
+const CHANNEL_ADDRESS = /^[a-z][a-z0-9-]*:/i
+
+/**
+ * The fields as Twilio posts them: the caller's, with Twilio's defaults for those left out. MessageSid (and its
+ * aliases SmsSid and SmsMessageSid) is generated when none is given; AccountSid is always the webhook's account;
+ * MessagingServiceSid is only present when the caller sent it.
+ */
+export function inboundMessageFields (accountSid: string, fields: Record<string, string>): Record<string, string> {
+  const given = (name: string): string | undefined => fields[name] !== undefined && fields[name] !== '' ? fields[name] : undefined
+  const messageSid = given('MessageSid') ?? given('SmsMessageSid') ?? given('SmsSid') ?? newSid('SM')
+  const geo: Record<string, string> = {}
+  if (!CHANNEL_ADDRESS.test(fields.From ?? '') && !CHANNEL_ADDRESS.test(fields.To ?? '')) for (const name of GEO_FIELDS) geo[name] = ''
+  return {
+    ...geo,
+    ...CONSTANT_FIELDS,
+    Body: '',
+    ...fields,
+    MessageSid: messageSid,
+    SmsSid: given('SmsSid') ?? messageSid,
+    SmsMessageSid: given('SmsMessageSid') ?? messageSid,
+    AccountSid: accountSid
+  }
+}
+
 export type InboundService = ReturnType<typeof createInboundService>
 
 export function createInboundService (deps: { store: Store, clock: Clock, flows: FlowService, executions: ExecutionService, engine: ReplyPort }) {
   const { store, clock, flows, executions, engine } = deps
 
   /**
-   * Takes an SMS webhook's fields (From = the contact, To = the flow's number). MessageSid is generated when
-   * absent. Returns what happened and the execution concerned.
+   * Takes an SMS webhook's fields (From = the contact, To = the number that received it, MessagingServiceSid when it
+   * came through a Messaging Service), filled with Twilio's defaults. The contact's active execution is the one on
+   * To or, with a Messaging Service, on that service's SID (an execution started over REST with From=MG…). A new
+   * execution's channel address is To; the service stays at trigger.message.MessagingServiceSid.
+   * Returns what happened and the execution concerned.
    */
   function receiveMessage (accountSid: string, flowSid: string, fields: Record<string, string>): { outcome: InboundOutcome, executionSid: string | null, messageSid: string } {
     const flow = store.findFlow(accountSid, flowSid)
     if (flow === undefined) throw resourceMissing()
-    const messageSid = fields.MessageSid !== undefined && fields.MessageSid !== '' ? fields.MessageSid : newSid('SM')
-    const message: JsonObject = { ...fields, MessageSid: messageSid, SmsMessageSid: fields.SmsMessageSid ?? messageSid, AccountSid: accountSid }
+    const message: JsonObject = inboundMessageFields(accountSid, fields)
+    const messageSid = message.MessageSid as string
     const contact = fields.From ?? ''
     const channel = fields.To ?? ''
-    const active = store.activeExecutionForContact(accountSid, flowSid, contact, channel)
+    const active = store.activeExecutionForContact(accountSid, flowSid, contact, channel, fields.MessagingServiceSid)
     let outcome: InboundOutcome
     let executionSid: string | null = null
     if (active !== undefined) {
