@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { assertTwilioError, buildTestApp, createExecution } from '../support/helper.js'
+import { flowOf, publish, widget } from '../support/engine-helper.js'
 
 const E = '/__emulator'
 
@@ -25,9 +26,16 @@ async function state (app: FastifyInstance) {
   return { snapshot, faults, choices, outbox, events, clock: { now: clock.now, frozen: clock.frozen } }
 }
 
+/** A published flow with gather widgets `gather_1` and `g`, so that choices for them are accepted. */
+async function gatherFlow (app: FastifyInstance): Promise<string> {
+  const gather = (name: string, next?: string) => widget(name, 'gather-input-on-call', { say: 'Press 1' }, [{ event: 'keypress', ...(next !== undefined && { next }) }, { event: 'speech' }, { event: 'timeout' }])
+  return await publish(app, flowOf('gather_1', [gather('gather_1', 'g'), gather('g')]))
+}
+
 /** A frozen clock, one execution, one fault rule and one widget choice: things a refused request must leave. */
 async function seeded (t: TestContext): Promise<FastifyInstance> {
   const app = await buildTestApp(t)
+  await gatherFlow(app)
   assert.equal((await admin(app, 'POST', `${E}/clock`, { freeze: true, set: '2030-01-01T00:00:00Z' })).status, 200)
   assert.equal((await createExecution(app)).status, 200)
   assert.equal((await admin(app, 'GET', `${E}/idle?timeout_ms=20000`)).status, 200)
@@ -115,7 +123,8 @@ test('POST /faults and /widget-events accept what they accepted before (null mea
   assert.equal(rule.body.latency_ms, 0)
   assert.equal(rule.body.probability, 1)
   assert.equal((await admin(app, 'POST', `${E}/faults`, { path: '/v2/**', latency_ms: 1.5 })).status, 201)
-  const choice = await admin(app, 'POST', `${E}/widget-events`, { widget: 'g', event: 'keypress', publish: { Digits: '1' }, flow_sid: 'FW0123456789abcdef0123456789abcdef', times: 2 })
+  const flowSid = await gatherFlow(app)
+  const choice = await admin(app, 'POST', `${E}/widget-events`, { widget: 'g', event: 'keypress', publish: { Digits: '1' }, flow_sid: flowSid, times: 2 })
   assert.equal(choice.status, 201, JSON.stringify(choice.body))
 })
 

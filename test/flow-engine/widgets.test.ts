@@ -1,26 +1,11 @@
 // Every widget the engine runs, each of its events, and what it publishes and sends.
 import assert from 'node:assert/strict'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { test, type TestContext } from 'node:test'
+import type { ServerResponse } from 'node:http'
+import { test } from 'node:test'
 import { HTTP_TIMEOUT_MS, HttpFailure, httpRequest } from '../../src/engine/http.js'
 import { buildTestApp, idle } from '../support/helper.js'
+import { server } from '../support/http-server.js'
 import { contextOf, execution, flowOf, moveClock, outbox, publish, start, stepsOf, widget } from '../support/engine-helper.js'
-
-/** A local HTTP server for make-http-request and run-function; `handler` decides each answer. */
-async function server (t: TestContext, handler: (req: IncomingMessage, body: string, res: ServerResponse) => void) {
-  const seen: Array<{ method: string, url: string, headers: IncomingMessage['headers'], body: string }> = []
-  const s = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c) => { body += String(c) })
-    req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body })
-      handler(req, body, res)
-    })
-  })
-  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>(resolve => { s.closeAllConnections(); s.close(() => resolve()) }))
-  return { url: `http://127.0.0.1:${(s.address() as { port: number }).port}`, seen }
-}
 
 function json (res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
@@ -298,10 +283,10 @@ test('voice and Flex widgets are recorded in the outbox and take their documente
   assert.deepEqual(recorded.map(r => r.widget_type), types.map(([type]) => type))
 
   // A test chooses the gather's event and digits.
-  const choose = await app.inject({ method: 'POST', url: '/__emulator/widget-events', payload: { widget: 'W1', event: 'other-event', publish: { Digits: '42' }, times: 1 } })
+  const choose = await app.inject({ method: 'POST', url: '/__emulator/widget-events', payload: { widget: 'W1', event: 'keypress', publish: { Digits: '42' }, times: 1 } })
   assert.equal(choose.statusCode, 201)
   const chosen = await start(app, flow, { To: '+1999' })
-  assert.deepEqual((await stepsOf(app, flow, chosen)).at(-1), ['W1', 'other-event', 'Ended', 'gather-input-on-call'])
+  assert.deepEqual((await stepsOf(app, flow, chosen)).at(-1), ['W1', 'keypress', 'Ended', 'gather-input-on-call'])
   assert.equal((await contextOf(app, flow, chosen)).widgets.W1.Digits, '42')
   assert.deepEqual((await app.inject({ method: 'GET', url: '/__emulator/widget-events' })).json().choices, [], 'used up')
   assert.equal((await app.inject({ method: 'POST', url: '/__emulator/widget-events', payload: { event: 'x' } })).statusCode, 400)
