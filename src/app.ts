@@ -96,7 +96,18 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const writer = createExecutionWriter({ store, clock, events: dispatcher === undefined ? undefined : { committed: dispatcher.kick } })
   const flows = createFlowService({ store, clock, mode: config.flowsMode, log: app.log })
   const choices = createWidgetChoices()
-  const engine = createFlowRuntime({ store, writer, clock, choices, log: app.log, tickMs: opts.engineTickMs, httpTimeoutMs: opts.httpTimeoutMs, hooks: opts.engineHooks })
+  const engine = createFlowRuntime({
+    store,
+    writer,
+    clock,
+    choices,
+    log: app.log,
+    tickMs: opts.engineTickMs,
+    httpTimeoutMs: opts.httpTimeoutMs,
+    hooks: opts.engineHooks,
+    httpMap: config.httpMap,
+    authTokenOf: accountSid => config.accounts.find(a => a.sid === accountSid)?.authToken
+  })
   const executions = createExecutionService({ store, clock, flows, writer, engine })
   const inbound = createInboundService({ store, clock, flows, executions, engine })
   const journal = createJournal(config.journalSize)

@@ -1,7 +1,7 @@
 // The only reader of process.env and argv: turns them into one frozen Config, or a one-line ConfigError.
 import { parseArgs } from 'node:util'
 import { isSid } from './twilio/sid.js'
-import type { AccountCredential, ApiKeyCredential, Config, LogLevel } from './types.js'
+import type { AccountCredential, ApiKeyCredential, Config, HttpMapping, LogLevel } from './types.js'
 
 export type { Config }
 
@@ -28,7 +28,8 @@ export const SETTINGS = [
   { env: 'STUDIO_ADMIN_TOKEN', flag: 'admin-token', default: '', help: 'bearer token the control API (/__emulator) requires' },
   { env: 'STUDIO_JOURNAL_SIZE', flag: 'journal-size', default: '1000', help: 'requests kept by the request journal' },
   { env: 'STUDIO_RATE_LIMITS', flag: 'rate-limits', default: 'off', help: "on: Studio's 20 new executions per second per account (429 20429)" },
-  { env: 'STUDIO_EVENTS_URL', flag: 'events-url', default: '', help: 'URL that receives Studio events (CloudEvents, JSON arrays)' }
+  { env: 'STUDIO_EVENTS_URL', flag: 'events-url', default: '', help: 'URL that receives Studio events (CloudEvents, JSON arrays)' },
+  { env: 'STUDIO_HTTP_MAP', flag: 'http-map', default: '', help: 'prefix=base,...: HTTP Request and Run Function URLs starting with prefix go to base instead' }
 ] as const
 
 type Overrides = Partial<Config>
@@ -72,6 +73,7 @@ export function loadConfig (argv: readonly string[] = process.argv.slice(2), env
     journalSize: read('journal-size', 'STUDIO_JOURNAL_SIZE'),
     rateLimits: read('rate-limits', 'STUDIO_RATE_LIMITS'),
     eventsUrl: read('events-url', 'STUDIO_EVENTS_URL'),
+    httpMap: read('http-map', 'STUDIO_HTTP_MAP'),
     logPretty: values['log-pretty'] === true || env.LOG_PRETTY === 'true' || env.LOG_PRETTY === '1'
   })
   return { ...config, help: values.help === true, version: values.version === true }
@@ -91,6 +93,7 @@ export interface RawSettings {
   journalSize?: string | undefined
   rateLimits?: string | undefined
   eventsUrl?: string | undefined
+  httpMap?: string | undefined
   logPretty?: boolean
 }
 
@@ -130,6 +133,7 @@ export function buildConfig (raw: RawSettings, overrides: Overrides = {}): Confi
     journalSize: Number(journalSize),
     rateLimits: ['on', 'true', '1'].includes(rateLimits),
     eventsUrl,
+    httpMap: Object.freeze(parseHttpMap(raw.httpMap ?? '')),
     ...overrides
   })
 }
@@ -166,6 +170,26 @@ function parseApiKeys (text: string): ApiKeyCredential[] {
     seen.add(sid)
     return { sid, secret, accountSid }
   })
+}
+
+/**
+ * STUDIO_HTTP_MAP: comma-separated `prefix=base` pairs (each split at its first `=`), both absolute http(s) URLs
+ * (normalized as WHATWG URLs, so a bare origin ends with `/`), e.g. `https://my-svc-1234.twil.io=http://127.0.0.1:3000`.
+ * Longer prefixes are tried first.
+ */
+function parseHttpMap (text: string): HttpMapping[] {
+  const seen = new Set<string>()
+  return splitList(text).map(entry => {
+    const i = entry.indexOf('=')
+    if (i <= 0 || i === entry.length - 1) throw new ConfigError(`STUDIO_HTTP_MAP: "${entry}" is not prefix=base (e.g. https://my-svc-1234.twil.io=http://127.0.0.1:3000)`)
+    const prefix = parseHttpUrl('STUDIO_HTTP_MAP prefix', entry.slice(0, i))
+    let base = parseHttpUrl('STUDIO_HTTP_MAP base', entry.slice(i + 1))
+    // A prefix that ends at a path boundary maps to one: https://a.twil.io/ → http://127.0.0.1:3000/api/
+    if (prefix.endsWith('/') && !base.endsWith('/')) base += '/'
+    if (seen.has(prefix)) throw new ConfigError(`STUDIO_HTTP_MAP: the prefix ${prefix} is listed twice`)
+    seen.add(prefix)
+    return { prefix, base }
+  }).sort((a, b) => b.prefix.length - a.prefix.length)
 }
 
 function parseHttpUrl (name: string, text: string): string {

@@ -91,6 +91,7 @@ export type JsonObject = Record<string, unknown>
 
 /** What the background workers (engine, event delivery) log through: pino's shape, without depending on Fastify. */
 export interface Logger {
+  info: (obj: object, msg: string) => void
   warn: (obj: object, msg: string) => void
   error: (obj: object, msg: string) => void
 }
@@ -137,4 +138,12 @@ export interface Config {
   rateLimits: boolean
   /** Where Event Streams' Studio events are POSTed, as CloudEvents. */
   eventsUrl: string | undefined
+  /** Offline stand-ins: HTTP widget URLs starting with `prefix` are requested from `base` instead. */
+  httpMap: readonly HttpMapping[]
+}
+
+/** One STUDIO_HTTP_MAP entry: a URL prefix and the base that replaces it. */
+export interface HttpMapping {
+  prefix: string
+  base: string
 }

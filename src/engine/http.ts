@@ -1,4 +1,6 @@
-// Outbound HTTP for make-http-request and run-function, with Studio's limits: 10 s, 64 kB, redirects followed.
+// Outbound HTTP for make-http-request and run-function, with Studio's limits: 10 s, 64 kB, redirects followed, and
+// the offline stand-ins of STUDIO_HTTP_MAP.
+import type { HttpMapping } from '../types.js'
 
 /** Studio: "Responses larger than 64 kB are not supported" and requests time out after 10 seconds. */
 export const HTTP_TIMEOUT_MS = 10_000
@@ -18,6 +20,21 @@ export interface HttpResponse {
 }
 
 export class HttpFailure extends Error {}
+
+/**
+ * The URL an HTTP widget requests under STUDIO_HTTP_MAP: the first (longest) mapping whose prefix starts the URL
+ * swaps it for its base; otherwise the URL as rendered. Undefined mapping when none applies.
+ */
+export function mapUrl (url: string, mappings: readonly HttpMapping[]): { url: string, mapping?: HttpMapping } {
+  let normalized: string
+  try {
+    normalized = new URL(url).toString()
+  } catch {
+    return { url }
+  }
+  const mapping = mappings.find(m => normalized.startsWith(m.prefix))
+  return mapping === undefined ? { url } : { url: mapping.base + normalized.slice(mapping.prefix.length), mapping }
+}
 
 export async function httpRequest (req: HttpRequest, limits = { timeoutMs: HTTP_TIMEOUT_MS, maxBytes: HTTP_MAX_RESPONSE_BYTES }): Promise<HttpResponse> {
   const controller = new AbortController()

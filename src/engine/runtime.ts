@@ -7,9 +7,10 @@ import type { EngineExecution, ExecutionRef } from '../db/run-state.js'
 import type { Store } from '../db/store.js'
 import type { ExecutionWriter } from '../studio/execution-writer.js'
 import { newSid } from '../twilio/sid.js'
-import type { JsonObject, Logger } from '../types.js'
+import { twilioSignature } from '../twilio/signature.js'
+import type { HttpMapping, JsonObject, Logger } from '../types.js'
 import type { WidgetChoices } from './choices.js'
-import { HTTP_MAX_RESPONSE_BYTES, HTTP_TIMEOUT_MS, httpRequest, type HttpRequest, type HttpResponse } from './http.js'
+import { HTTP_MAX_RESPONSE_BYTES, HTTP_TIMEOUT_MS, httpRequest, mapUrl, type HttpRequest, type HttpResponse } from './http.js'
 import { MAX_AGE_MS, MAX_STEPS } from './limits.js'
 import { createRecorder, type Effect, type RecorderHooks, type State } from './recorder.js'
 import { createScheduler, type ExecutionKey, type Job } from './scheduler.js'
@@ -42,7 +43,14 @@ export interface RuntimeDeps {
   tickMs?: number
   /** Test hooks (fault injection inside a transition's transaction). */
   hooks?: RecorderHooks
+  /** STUDIO_HTTP_MAP: offline stand-ins for the URLs HTTP widgets call. */
+  httpMap?: readonly HttpMapping[]
+  /** The auth token requests to Functions are signed with (X-Twilio-Signature); undefined for an account without one. */
+  authTokenOf?: (accountSid: string) => string | undefined
 }
+
+/** Widgets whose requests go to Twilio Functions, which Twilio signs (X-Twilio-Signature). */
+const SIGNED_WIDGETS: ReadonlySet<string> = new Set(['run-function', 'run-function-v2'])
 
 export type FlowRuntime = ReturnType<typeof createFlowRuntime>
 
@@ -54,6 +62,24 @@ export function createFlowRuntime (deps: RuntimeDeps) {
   const recorder = createRecorder({ store, writer, clock, hooks: deps.hooks })
   const subflows = createSubflows({ store, clock })
   let ticker: NodeJS.Timeout | undefined
+  const mappingsLogged = new Set<HttpMapping>()
+
+  /**
+   * The request as it leaves: its URL through STUDIO_HTTP_MAP (each mapping logged the first time it applies), and
+   * for a Function the X-Twilio-Signature of the URL actually requested with its form parameters.
+   */
+  function outgoing (req: HttpRequest, accountSid: string, widgetType: string): HttpRequest {
+    const { url, mapping } = mapUrl(req.url, deps.httpMap ?? [])
+    if (mapping !== undefined && !mappingsLogged.has(mapping)) {
+      mappingsLogged.add(mapping)
+      deps.log.info({ prefix: mapping.prefix, base: mapping.base }, `STUDIO_HTTP_MAP: HTTP widget requests to ${mapping.prefix}… go to ${mapping.base}…`)
+    }
+    const token = SIGNED_WIDGETS.has(widgetType) ? deps.authTokenOf?.(accountSid) : undefined
+    if (token === undefined) return { ...req, url }
+    const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') && req.body !== undefined
+    const params = form ? new URLSearchParams(req.body).entries() : []
+    return { ...req, url, headers: { ...req.headers, 'x-twilio-signature': twilioSignature(token, url, params) } }
+  }
 
   function stateOf (definition: JsonObject, name: string | null): State | undefined {
     if (name === null) return undefined
@@ -164,7 +190,7 @@ export function createFlowRuntime (deps: RuntimeDeps) {
         effects.push(() => store.insertMessage(record))
         return record.sid
       },
-      http,
+      http: async (req: HttpRequest) => await http(outgoing(req, accountSid, state.type)),
       choice: () => choices.take(flowSid, state.name),
       startSubflow: (childFlowSid: string, revision: string, parameters: JsonObject) => {
         const planned = subflows.plan(e, context, childFlowSid, revision, parameters)

@@ -9,7 +9,7 @@ const tick = async (ms = 5) => await new Promise(resolve => setTimeout(resolve, 
 function recording () {
   const log: string[] = []
   const errors: unknown[] = []
-  const logger = { warn: () => {}, error: (obj: object) => { errors.push(obj) } }
+  const logger = { info: () => {}, warn: () => {}, error: (obj: object) => { errors.push(obj) } }
   return { log, errors, logger }
 }
 
