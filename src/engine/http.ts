@@ -17,6 +17,8 @@ export interface HttpResponse {
   status: number
   contentType: string
   body: string
+  /** The response headers as Node's fetch gives them: names in lower case, repeated headers joined with `, `. */
+  headers: Record<string, string>
 }
 
 export class HttpFailure extends Error {}
@@ -34,6 +36,13 @@ export function mapUrl (url: string, mappings: readonly HttpMapping[]): { url: s
   }
   const mapping = mappings.find(m => normalized.startsWith(m.prefix))
   return mapping === undefined ? { url } : { url: mapping.base + normalized.slice(mapping.prefix.length), mapping }
+}
+
+/** Response headers as an object: lower-case names (as fetch gives them), repeated headers joined with `, `. */
+function headersOf (headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {}
+  headers.forEach((value, name) => { out[name] = name in out ? `${out[name]}, ${value}` : value })
+  return out
 }
 
 export async function httpRequest (req: HttpRequest, limits = { timeoutMs: HTTP_TIMEOUT_MS, maxBytes: HTTP_MAX_RESPONSE_BYTES }): Promise<HttpResponse> {
@@ -62,7 +71,12 @@ export async function httpRequest (req: HttpRequest, limits = { timeoutMs: HTTP_
         chunks.push(value)
       }
     }
-    return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: Buffer.concat(chunks).toString('utf8') }
+    return {
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? '',
+      body: Buffer.concat(chunks).toString('utf8'),
+      headers: headersOf(res.headers)
+    }
   } catch (err) {
     if (err instanceof HttpFailure) throw err
     if (controller.signal.aborted) throw new HttpFailure(`no response within ${limits.timeoutMs} ms`)

@@ -211,19 +211,33 @@ async function httpWidget (env: WidgetEnv, successEvent: string, failEvent: stri
   try {
     res = await env.http(req)
   } catch (err) {
-    if (err instanceof HttpFailure) return { event: failEvent, publish: { status_code: null, error: err.message } }
-    throw err
+    if (!(err instanceof HttpFailure)) throw err
+    // No response (refused, reset, timed out, over 64 kB): Studio documents only what a response sets, so nothing is
+    // published (an earlier run's variables stay); the reason goes to the outbox record, not the Context.
+    env.send({ kind: 'http', to: req.url, body: req.body ?? null, detail: { method: req.method, status_code: null, error: err.message } })
+    return { event: failEvent, publish: {} }
   }
-  const published: JsonObject = { status_code: res.status, content_type: res.contentType, body: res.body }
+  const published: JsonObject = { status_code: res.status, content_type: res.contentType, body: res.body, headers: res.headers }
   if (/json/i.test(res.contentType)) {
     try {
       const parsed: unknown = JSON.parse(res.body)
       // Studio parses JSON objects only (an array body is left in `body`).
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) published.parsed = parsed
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) published.parsed = mergedParsed(env, parsed as JsonObject)
     } catch {}
   }
   env.send({ kind: 'http', to: req.url, body: req.body ?? null, detail: { method: req.method, status_code: res.status } })
   return { event: res.status >= 200 && res.status < 300 ? successEvent : failEvent, publish: published }
+}
+
+/**
+ * A widget that runs again in the same execution (a loop) merges the new `parsed` over the one its earlier run
+ * published: top-level keys the new response lacks are kept, the others replaced (nested objects are not merged).
+ */
+function mergedParsed (env: WidgetEnv, parsed: JsonObject): JsonObject {
+  const widgets = env.context.widgets
+  const previous = widgets !== null && typeof widgets === 'object' && !Array.isArray(widgets) ? (widgets as JsonObject)[env.name] : undefined
+  const before = previous !== null && typeof previous === 'object' && !Array.isArray(previous) ? (previous as JsonObject).parsed : undefined
+  return before !== null && typeof before === 'object' && !Array.isArray(before) ? { ...(before as JsonObject), ...parsed } : parsed
 }
 
 /** Telephony and Flex widgets: nothing real happens; the action is recorded and a chosen or default event taken. */
