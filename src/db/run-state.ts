@@ -10,6 +10,8 @@ export interface RunState {
   currentWidget: string | null
   waitKind: WaitKind | null
   waitUntil: number | null
+  /** The event taken when waitUntil passes; null for `timeout`. */
+  waitEvent: string | null
   pendingStepSid: string | null
   stepCount: number
   repeatWidget: string | null
@@ -34,7 +36,7 @@ const STATE_COLUMNS = `e.id, f.account_sid AS accountSid, f.sid AS flowSid, e.si
   e.contact_channel_address AS contactChannelAddress, e.from_address AS fromAddress, e.status,
   e.ended_reason AS endedReason, e.flow_revision AS flowRevision, e.initiated_by AS initiatedBy,
   e.date_created AS dateCreated, e.date_updated AS dateUpdated, f.origin AS flowOrigin,
-  e.current_widget AS currentWidget, e.wait_kind AS waitKind, e.wait_until AS waitUntil,
+  e.current_widget AS currentWidget, e.wait_kind AS waitKind, e.wait_until AS waitUntil, e.wait_event AS waitEvent,
   e.pending_step_sid AS pendingStepSid, e.step_count AS stepCount, e.repeat_widget AS repeatWidget,
   e.repeat_count AS repeatCount, e.parent_execution_sid AS parentExecutionSid, e.parent_step_sid AS parentStepSid`
 
@@ -44,8 +46,8 @@ type StateRow = ExecutionRecord & RunState & { flowOrigin: FlowOrigin }
 
 function toEngineExecution (row: StateRow | undefined): EngineExecution | undefined {
   if (row === undefined) return undefined
-  const { flowOrigin, currentWidget, waitKind, waitUntil, pendingStepSid, stepCount, repeatWidget, repeatCount, parentExecutionSid, parentStepSid, ...execution } = row
-  return { execution, flowOrigin, currentWidget, waitKind, waitUntil, pendingStepSid, stepCount, repeatWidget, repeatCount, parentExecutionSid, parentStepSid }
+  const { flowOrigin, currentWidget, waitKind, waitUntil, waitEvent, pendingStepSid, stepCount, repeatWidget, repeatCount, parentExecutionSid, parentStepSid, ...execution } = row
+  return { execution, flowOrigin, currentWidget, waitKind, waitUntil, waitEvent, pendingStepSid, stepCount, repeatWidget, repeatCount, parentExecutionSid, parentStepSid }
 }
 
 export type RunStateRepository = ReturnType<typeof createRunStateRepository>
@@ -53,7 +55,7 @@ export type RunStateRepository = ReturnType<typeof createRunStateRepository>
 export function createRunStateRepository (db: DB) {
   const s = {
     get: db.prepare(`SELECT ${STATE_COLUMNS} ${REF_FROM} WHERE e.sid = ? AND f.account_sid = ?`),
-    setState: db.prepare(`UPDATE executions SET current_widget = @currentWidget, wait_kind = @waitKind, wait_until = @waitUntil,
+    setState: db.prepare(`UPDATE executions SET current_widget = @currentWidget, wait_kind = @waitKind, wait_until = @waitUntil, wait_event = @waitEvent,
         pending_step_sid = @pendingStepSid, step_count = @stepCount, repeat_widget = @repeatWidget, repeat_count = @repeatCount
       WHERE sid = @sid AND status = 'active' AND flow_id IN (SELECT id FROM flows WHERE account_sid = @accountSid)`),
     setParent: db.prepare(`UPDATE executions SET parent_execution_sid = @parentExecutionSid, parent_step_sid = @parentStepSid

@@ -13,6 +13,11 @@ export interface WidgetChoice {
   publish: JsonObject
   /** Uses left; null for every time. */
   remaining: number | null
+  /**
+   * For send-and-wait-for-reply's deliveryFailure: the message is sent and the failure arrives this many ms later on
+   * the emulator clock (a delivery status callback), unless a reply or the timeout comes first; null: at once.
+   */
+  after_ms: number | null
 }
 
 export type WidgetChoices = ReturnType<typeof createWidgetChoices>

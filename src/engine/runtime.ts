@@ -104,7 +104,7 @@ export function createFlowRuntime (deps: RuntimeDeps) {
       case 'reply': return e.waitKind === 'reply' ? { event: 'incomingMessage', publish: { inbound: job.inbound } } : undefined
       case 'timeout':
         if (e.waitUntil === null || e.waitUntil > clock.now() || (e.waitKind !== 'reply' && e.waitKind !== 'call')) return undefined
-        return { event: 'timeout' }
+        return { event: e.waitEvent ?? 'timeout' }
       case 'subflow-ended': return e.waitKind === 'subflow' ? subflows.endedOutcome(e.execution.accountSid, job.childSid) : undefined
     }
   }

@@ -10,7 +10,8 @@ import { evaluateCondition } from './split.js'
 /** The result of running a widget: a transition to take, or a wait. */
 export type Outcome =
   | { event: string, publish?: JsonObject, variables?: JsonObject, transition?: JsonObject }
-  | { wait: 'reply', until: number, publish?: JsonObject }
+  /** `untilEvent`: the event taken at `until` instead of `timeout` (a delivery failure a test scheduled). */
+  | { wait: 'reply', until: number, untilEvent?: string, publish?: JsonObject }
   | { wait: 'subflow', childSid: string }
   | { wait: 'call', until: number | null, publish?: JsonObject }
 
@@ -271,10 +272,15 @@ const NATIVE: Readonly<Record<string, Widget>> = {
   // is sent, nothing waited for.
   'send-and-wait-for-reply': (env) => {
     const chosen = chosenFor(env)
-    if (chosen?.event === 'deliveryFailure') return { event: 'deliveryFailure', publish: chosen.publish }
+    if (chosen?.event === 'deliveryFailure' && chosen.after_ms === null) return { event: 'deliveryFailure', publish: chosen.publish }
     const r = sendMessage(env)
     if ('failed' in r) return { event: 'deliveryFailure', publish: { error: r.failed } }
-    return { wait: 'reply', until: env.now + replyTimeoutMs(env), publish: r.published }
+    const timeoutAt = env.now + replyTimeoutMs(env)
+    // A delivery failure scheduled by a test arrives while the widget waits, unless the timeout comes first.
+    if (chosen?.event === 'deliveryFailure' && chosen.after_ms !== null && env.now + chosen.after_ms < timeoutAt) {
+      return { wait: 'reply', until: env.now + chosen.after_ms, untilEvent: 'deliveryFailure', publish: { ...r.published, ...chosen.publish } }
+    }
+    return { wait: 'reply', until: timeoutAt, publish: r.published }
   },
   'split-based-on': splitBasedOn,
   'set-variables': setVariables,

@@ -61,7 +61,8 @@ export const widgetEventBody = {
     event: nonEmptyText,
     publish: { type: 'object' },
     flow_sid: text,
-    times: { type: 'integer', minimum: 1 }
+    times: { type: 'integer', minimum: 1 },
+    after_ms: { type: 'integer', minimum: 0 }
   }
 } as const
 

@@ -229,7 +229,7 @@ export const controlRoutes = refusingOtherMethods(async function controlRoutes (
    * that could never apply is refused: a widget name no flow has (in its latest or a published revision; in
    * `flow_sid` only, when given), or an event no widget of that name can take (studio/widget-types.ts).
    */
-  app.post<{ Body: { widget: string, event: string, publish?: Record<string, unknown>, flow_sid?: string, times?: number } }>('/widget-events', {
+  app.post<{ Body: { widget: string, event: string, publish?: Record<string, unknown>, flow_sid?: string, times?: number, after_ms?: number } }>('/widget-events', {
     schema: { querystring: noQuery, body: widgetEventBody }
   }, async function chooseWidgetEvent (request, reply) {
     const b = request.body
@@ -246,12 +246,16 @@ export const controlRoutes = refusingOtherMethods(async function controlRoutes (
       throw invalidParameter('event', `${JSON.stringify(b.event)} is not an event ${JSON.stringify(b.widget)} (${types}) can be chosen to take; ` +
         (allowed.length === 0 ? 'its events never come from a choice' : `allowed: ${allowed.join(', ')}`))
     }
+    if (b.after_ms !== undefined && (b.event !== 'deliveryFailure' || !widgets.some(w => w.type === 'send-and-wait-for-reply'))) {
+      throw invalidParameter('after_ms', 'applies only to deliveryFailure of a send-and-wait-for-reply widget (a delivery status that arrives later)')
+    }
     const choice = opts.choices.add({
       widget: b.widget,
       event: b.event,
       publish: b.publish ?? {},
       flow_sid: b.flow_sid ?? null,
-      remaining: b.times ?? null
+      remaining: b.times ?? null,
+      after_ms: b.after_ms ?? null
     })
     return await reply.code(201).send(choice)
   })

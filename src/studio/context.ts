@@ -57,5 +57,5 @@ export function restContext (flowSid: string, executionSid: string, req: { to: s
 /** Where a new execution's run begins: the definition's initial_state (the Trigger), with nothing counted yet. */
 export function startingRunState (definition: JsonObject): Omit<RunState, 'parentExecutionSid' | 'parentStepSid'> {
   const initial = definition.initial_state
-  return { currentWidget: typeof initial === 'string' ? initial : 'Trigger', waitKind: 'run', waitUntil: null, pendingStepSid: null, stepCount: 0, repeatWidget: null, repeatCount: 0 }
+  return { currentWidget: typeof initial === 'string' ? initial : 'Trigger', waitKind: 'run', waitUntil: null, waitEvent: null, pendingStepSid: null, stepCount: 0, repeatWidget: null, repeatCount: 0 }
 }

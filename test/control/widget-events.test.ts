@@ -144,3 +144,40 @@ test('make-http-request and run-function take a chosen success or failure withou
   const real = await start(app, flow)
   assert.deepEqual((await stepsOf(app, flow, real))[1], ['Http', 'failed', 'Ended', 'make-http-request'])
 })
+
+test('a deliveryFailure chosen with after_ms arrives later on the emulator clock while send-and-wait waits, unless a reply comes first', async (t) => {
+  const app = await buildTestApp(t)
+  const flow = await publish(app, flowOf('Ask', [
+    widget('Ask', 'send-and-wait-for-reply', { body: 'Still there?', timeout: '3600' }, [{ event: 'incomingMessage', next: 'Thanks' }, { event: 'timeout' }, { event: 'deliveryFailure', next: 'Sorry' }]),
+    widget('Thanks', 'send-message', { body: 'Thanks' }, [{ event: 'sent' }, { event: 'failed' }]),
+    widget('Sorry', 'send-message', { body: 'Could not reach you' }, [{ event: 'sent' }, { event: 'failed' }])
+  ]))
+  assertTwilioError(await choose(app, { widget: 'Ask', event: 'timeout', after_ms: 1 }), 400, 20001)
+  assertTwilioError(await choose(app, { widget: 'Ask', event: 'deliveryFailure', after_ms: -1 }), 400, 20001, /after_ms/)
+  assert.equal((await choose(app, { widget: 'Ask', event: 'deliveryFailure', after_ms: 60_000, publish: { ErrorCode: '30003' }, times: 1 })).status, 201)
+
+  // The question is sent and waits; a minute later on the clock the delivery failure arrives.
+  const failed = await start(app, flow, { To: '+15550201', From: '+15559999' })
+  assert.deepEqual((await outbox(app, `execution=${failed}`)).map(m => m.body), ['Still there?'])
+  assert.equal((await execution(app, flow, failed)).status, 'active')
+  const moved = await app.inject({ method: 'POST', url: '/__emulator/clock', payload: { advance_ms: 59_000 } })
+  assert.equal(moved.statusCode, 200)
+  await app.inject({ method: 'GET', url: '/__emulator/idle' })
+  assert.equal((await execution(app, flow, failed)).status, 'active', 'not before its time')
+  await app.inject({ method: 'POST', url: '/__emulator/clock', payload: { advance_ms: 1_000 } })
+  await app.inject({ method: 'GET', url: '/__emulator/idle' })
+  assert.deepEqual((await stepsOf(app, flow, failed)).map(s => s.slice(0, 3)), [['Trigger', 'incomingRequest', 'Ask'], ['Ask', 'deliveryFailure', 'Sorry'], ['Sorry', 'sent', 'Ended']])
+  assert.equal((await contextOf(app, flow, failed)).widgets.Ask.ErrorCode, '30003')
+
+  // Without a choice the same flow waits for its timeout, and a reply before it resumes it.
+  const replied = await start(app, flow, { To: '+15550202', From: '+15559999' })
+  const res = await app.inject({
+    method: 'POST',
+    url: `/v1/Accounts/${(await call(app, 'GET', `/v2/Flows/${flow}`)).body.account_sid as string}/Flows/${flow}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'From=%2B15550202&To=%2B15559999&Body=yes'
+  })
+  assert.equal(res.headers['x-studio-emulator-outcome'], 'resumed')
+  await app.inject({ method: 'GET', url: '/__emulator/idle' })
+  assert.deepEqual((await stepsOf(app, flow, replied)).map(s => s.slice(0, 3)).at(-1), ['Thanks', 'sent', 'Ended'])
+})
