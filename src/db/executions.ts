@@ -94,7 +94,8 @@ export function createExecutionRepository (db: DB) {
     getExecution: db.prepare(`SELECT ${EXECUTION_COLUMNS} ${EXECUTION_SCOPE}`).raw(true),
     getExecutionContext: db.prepare(`SELECT ${EXECUTION_COLUMNS}, c.context ${EXECUTION_SCOPE.replace('FROM executions e', 'FROM executions e JOIN execution_contexts c ON c.execution_id = e.id')}`).raw(true),
     endExecution: db.prepare(`UPDATE executions SET status = 'ended', ended_reason = @reason, date_updated = @now,
-        current_widget = NULL, wait_kind = NULL, wait_until = NULL, wait_event = NULL, pending_step_sid = NULL
+        current_widget = NULL, wait_kind = NULL, wait_until = NULL, wait_event = NULL, pending_step_sid = NULL,
+        frame_flow_sid = NULL, frame_revision = NULL, frame_widget = NULL, frame_context = NULL
       WHERE status = 'active' AND sid = @sid
         AND flow_id = (SELECT id FROM flows WHERE account_sid = @accountSid AND sid = @flowSid)`),
     deleteExecution: db.prepare(`DELETE FROM executions WHERE sid = @sid

@@ -1,7 +1,7 @@
 // The flow engine's run state: where each execution is, what it waits for, its limits and its parent. Part of the
 // data layer: every statement prepared once here.
 import type { DB } from './open.js'
-import type { ExecutionRecord, FlowOrigin } from '../types.js'
+import type { ExecutionRecord, FlowOrigin, JsonObject } from '../types.js'
 
 /** What an execution waits for: 'run' means it has work to do now (picked up again after a restart). */
 export type WaitKind = 'run' | 'reply' | 'subflow' | 'call'
@@ -20,9 +20,18 @@ export interface RunState {
   parentStepSid: string | null
 }
 
+/** A subflow running inside the execution: its flow and revision, its current widget (null once it has finished), its context. */
+export interface Frame {
+  flowSid: string
+  revision: number
+  widget: string | null
+  context: JsonObject
+}
+
 export interface EngineExecution extends RunState {
   execution: ExecutionRecord
   flowOrigin: FlowOrigin
+  frame: Frame | null
 }
 
 /** An execution to look at again: its account, flow and SID. */
@@ -38,16 +47,18 @@ const STATE_COLUMNS = `e.id, f.account_sid AS accountSid, f.sid AS flowSid, e.si
   e.date_created AS dateCreated, e.date_updated AS dateUpdated, f.origin AS flowOrigin,
   e.current_widget AS currentWidget, e.wait_kind AS waitKind, e.wait_until AS waitUntil, e.wait_event AS waitEvent,
   e.pending_step_sid AS pendingStepSid, e.step_count AS stepCount, e.repeat_widget AS repeatWidget,
-  e.repeat_count AS repeatCount, e.parent_execution_sid AS parentExecutionSid, e.parent_step_sid AS parentStepSid`
+  e.repeat_count AS repeatCount, e.parent_execution_sid AS parentExecutionSid, e.parent_step_sid AS parentStepSid,
+  e.frame_flow_sid AS frameFlowSid, e.frame_revision AS frameRevision, e.frame_widget AS frameWidget, e.frame_context AS frameContext`
 
 const REF_FROM = 'FROM executions e JOIN flows f ON f.id = e.flow_id'
 
-type StateRow = ExecutionRecord & RunState & { flowOrigin: FlowOrigin }
+type StateRow = ExecutionRecord & RunState & { flowOrigin: FlowOrigin, frameFlowSid: string | null, frameRevision: number | null, frameWidget: string | null, frameContext: string | null }
 
 function toEngineExecution (row: StateRow | undefined): EngineExecution | undefined {
   if (row === undefined) return undefined
-  const { flowOrigin, currentWidget, waitKind, waitUntil, waitEvent, pendingStepSid, stepCount, repeatWidget, repeatCount, parentExecutionSid, parentStepSid, ...execution } = row
-  return { execution, flowOrigin, currentWidget, waitKind, waitUntil, waitEvent, pendingStepSid, stepCount, repeatWidget, repeatCount, parentExecutionSid, parentStepSid }
+  const { flowOrigin, currentWidget, waitKind, waitUntil, waitEvent, pendingStepSid, stepCount, repeatWidget, repeatCount, parentExecutionSid, parentStepSid, frameFlowSid, frameRevision, frameWidget, frameContext, ...execution } = row
+  const frame = frameFlowSid === null ? null : { flowSid: frameFlowSid, revision: frameRevision ?? 0, widget: frameWidget, context: JSON.parse(frameContext ?? '{}') as JsonObject }
+  return { execution, flowOrigin, frame, currentWidget, waitKind, waitUntil, waitEvent, pendingStepSid, stepCount, repeatWidget, repeatCount, parentExecutionSid, parentStepSid }
 }
 
 export type RunStateRepository = ReturnType<typeof createRunStateRepository>
@@ -57,6 +68,9 @@ export function createRunStateRepository (db: DB) {
     get: db.prepare(`SELECT ${STATE_COLUMNS} ${REF_FROM} WHERE e.sid = ? AND f.account_sid = ?`),
     setState: db.prepare(`UPDATE executions SET current_widget = @currentWidget, wait_kind = @waitKind, wait_until = @waitUntil, wait_event = @waitEvent,
         pending_step_sid = @pendingStepSid, step_count = @stepCount, repeat_widget = @repeatWidget, repeat_count = @repeatCount
+      WHERE sid = @sid AND status = 'active' AND flow_id IN (SELECT id FROM flows WHERE account_sid = @accountSid)`),
+    setFrame: db.prepare(`UPDATE executions SET frame_flow_sid = @flowSid, frame_revision = @revision, frame_widget = @widget,
+        frame_context = @context
       WHERE sid = @sid AND status = 'active' AND flow_id IN (SELECT id FROM flows WHERE account_sid = @accountSid)`),
     setParent: db.prepare(`UPDATE executions SET parent_execution_sid = @parentExecutionSid, parent_step_sid = @parentStepSid
       WHERE sid = @sid AND flow_id IN (SELECT id FROM flows WHERE account_sid = @accountSid)`),
@@ -82,6 +96,18 @@ export function createRunStateRepository (db: DB) {
   /** Saves where an active execution is; false when it is no longer active (ended meanwhile). */
   function setRunState (accountSid: string, sid: string, state: Omit<RunState, 'parentExecutionSid' | 'parentStepSid'>): boolean {
     return s.setState.run({ accountSid, sid, ...state }).changes === 1
+  }
+
+  /** Saves (or, with null, clears) the subflow running inside an active execution. */
+  function setFrame (accountSid: string, sid: string, frame: Frame | null): void {
+    s.setFrame.run({
+      accountSid,
+      sid,
+      flowSid: frame?.flowSid ?? null,
+      revision: frame?.revision ?? null,
+      widget: frame?.widget ?? null,
+      context: frame === null ? null : JSON.stringify(frame.context)
+    })
   }
 
   function setParent (accountSid: string, sid: string, parentExecutionSid: string, parentStepSid: string): void {
@@ -118,6 +144,7 @@ export function createRunStateRepository (db: DB) {
   return {
     getEngineExecution,
     setRunState,
+    setFrame,
     setParent,
     executionsWithWork,
     executionsWithDueWaits,

@@ -9,7 +9,7 @@ import { writeTransaction, type DB } from './open.js'
 const TABLES: ReadonlyArray<{ name: string, json: readonly string[] }> = [
   { name: 'flows', json: ['test_users'] },
   { name: 'flow_revisions', json: ['definition', 'errors', 'warnings'] },
-  { name: 'executions', json: [] },
+  { name: 'executions', json: ['frame_context'] },
   { name: 'execution_contexts', json: ['context'] },
   { name: 'steps', json: ['context'] },
   { name: 'widget_outbox', json: ['detail'] },

@@ -1,7 +1,7 @@
 // Records what a widget run did: a transition (its Step, the Context, the widget's side effects, the next widget or
 // the end) or a wait, each in ONE transaction with its events. A crash before the commit leaves nothing of it, so
 // the widget reruns after a restart; after the commit everything of it is there exactly once.
-import type { EngineExecution } from '../db/run-state.js'
+import type { EngineExecution, Frame, RunState } from '../db/run-state.js'
 import type { Store } from '../db/store.js'
 import type { ExecutionWriter, WriteBatch } from '../studio/execution-writer.js'
 import { nextState } from '../studio/flow-definition.js'
@@ -50,17 +50,30 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
     context.widgets = widgets
   }
 
-  /** Persists a wait: the widget's effects and published variables, where it waits, until when. False when gone. */
-  function wait (e: EngineExecution, state: State, context: JsonObject, outcome: Extract<Outcome, { wait: string }>, effects: readonly Effect[]): boolean {
-    if ('publish' in outcome) publishInto(context, state.name, outcome.publish)
+  /**
+   * Where a widget's context and position are kept: the execution's own Context, or (inside a subflow) the frame
+   * on the execution's row, whose widget moves while the execution stays at its run-subflow widget.
+   */
+  function keep (w: WriteBatch, e: EngineExecution, inFrame: boolean, widget: string | null, context: JsonObject): void {
     const { accountSid, flowSid, sid } = e.execution
+    if (inFrame) store.setFrame(accountSid, sid, { ...(e.frame as Frame), widget, context })
+    else w.updateContext(accountSid, flowSid, sid, context)
+  }
+
+  /**
+   * Persists a wait: the widget's effects and published variables, where it waits, until when. A run-subflow
+   * widget's "wait" is the hand-over to its subflow (its effect writes the frame), which has work at once. False when gone.
+   */
+  function wait (e: EngineExecution, state: State, context: JsonObject, outcome: Extract<Outcome, { wait: string }>, effects: readonly Effect[], inFrame = false): boolean {
+    if ('publish' in outcome) publishInto(context, state.name, outcome.publish)
+    const { accountSid, sid } = e.execution
     return writer.batch(w => {
       if (!isActive(e)) return false
       for (const effect of effects) effect(w)
-      w.updateContext(accountSid, flowSid, sid, context)
+      keep(w, e, inFrame, state.name, context)
       w.setRunState(accountSid, sid, {
-        currentWidget: state.name,
-        waitKind: outcome.wait,
+        currentWidget: inFrame ? e.currentWidget : state.name,
+        waitKind: outcome.wait === 'subflow' ? 'run' : outcome.wait,
         waitUntil: 'until' in outcome ? outcome.until : null,
         waitEvent: 'untilEvent' in outcome ? outcome.untilEvent ?? null : null,
         pendingStepSid: e.pendingStepSid,
@@ -77,7 +90,7 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
    * Takes a transition: publishes, applies the widget's effects, records the Step, moves to the next widget or
    * ends (at the flow's end or one of Studio's limits), all in one transaction.
    */
-  function transition (e: EngineExecution, state: State, context: JsonObject, outcome: Extract<Outcome, { event: string }>, effects: readonly Effect[]): TransitionResult {
+  function transition (e: EngineExecution, state: State, context: JsonObject, outcome: Extract<Outcome, { event: string }>, effects: readonly Effect[], inFrame = false): TransitionResult {
     const { accountSid, flowSid, sid } = e.execution
     publishInto(context, state.name, outcome.publish)
     if (outcome.variables !== undefined) {
@@ -89,12 +102,15 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
       ? (typeof outcome.transition.next === 'string' && outcome.transition.next !== '' ? outcome.transition.next : undefined)
       : nextState(state.widget, outcome.event)
     const counts = countTransition(e, next)
+    // The end of a subflow is not the end of the execution: its run-subflow widget takes `completed` next.
+    const ended = inFrame && counts.ended === 'FLOW_END' ? undefined : counts.ended
     const taken = writer.batch((w: WriteBatch) => {
       if (!isActive(e)) return false
       for (const effect of effects) effect(w)
       w.recordStep(accountSid, flowSid, sid, {
-        sid: e.pendingStepSid ?? newSid('FT'),
-        parentStepSid: e.parentStepSid,
+        // A subflow's steps name the parent's run-subflow step, which takes the pending SID when the subflow ends.
+        sid: inFrame ? newSid('FT') : e.pendingStepSid ?? newSid('FT'),
+        parentStepSid: inFrame ? e.pendingStepSid : e.parentStepSid,
         name: outcome.event,
         transitionedFrom: state.name,
         transitionedTo: next ?? 'Ended',
@@ -102,15 +118,17 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
         context: structuredClone(context),
         now: clock.now()
       })
-      w.updateContext(accountSid, flowSid, sid, context)
-      if (counts.ended !== undefined) w.end(accountSid, flowSid, sid, counts.ended)
+      keep(w, e, inFrame, next ?? null, context)
+      // The run-subflow widget that took its subflow's outcome leaves the subflow behind.
+      if (!inFrame && e.frame !== null) store.setFrame(accountSid, sid, null)
+      if (ended !== undefined) w.end(accountSid, flowSid, sid, ended)
       else {
         w.setRunState(accountSid, sid, {
-          currentWidget: next ?? null,
+          currentWidget: inFrame ? e.currentWidget : next ?? null,
           waitKind: 'run',
           waitUntil: null,
-          waitEvent: null,
-          pendingStepSid: null,
+          waitEvent: inFrame && next === undefined ? 'completed' : null,
+          pendingStepSid: inFrame ? e.pendingStepSid : null,
           stepCount: counts.stepCount,
           repeatWidget: next ?? null,
           repeatCount: counts.repeatCount
@@ -120,9 +138,20 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
       return true
     })
     if (!taken) return { kind: 'gone' }
-    if (counts.ended !== undefined) return { kind: 'ended', reason: counts.ended }
+    if (ended !== undefined) return { kind: 'ended', reason: ended }
     const after = store.getEngineExecution(accountSid, sid)
     return after === undefined ? { kind: 'gone' } : { kind: 'next', execution: after }
+  }
+
+  /** A subflow that cannot go on (a widget that is gone, a Liquid error with no failure event): its run-subflow widget takes `failed`. */
+  function failFrame (e: EngineExecution): boolean {
+    const { accountSid, sid } = e.execution
+    return writer.batch(() => {
+      if (!isActive(e) || e.frame === null) return false
+      store.setFrame(accountSid, sid, { ...e.frame, widget: null })
+      store.setRunState(accountSid, sid, { ...runStateOf(e), waitKind: 'run', waitUntil: null, waitEvent: 'failed' })
+      return true
+    })
   }
 
   /** Ends the execution without a transition (a widget that is gone, a Liquid error with no failure event). */
@@ -130,5 +159,10 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
     return writer.end(e.execution.accountSid, e.execution.flowSid, e.execution.sid, reason).outcome === 'ended'
   }
 
-  return { wait, transition, end }
+  return { wait, transition, failFrame, end }
+}
+
+function runStateOf (e: EngineExecution): Omit<RunState, 'parentExecutionSid' | 'parentStepSid'> {
+  const { currentWidget, waitKind, waitUntil, waitEvent, pendingStepSid, stepCount, repeatWidget, repeatCount } = e
+  return { currentWidget, waitKind, waitUntil, waitEvent, pendingStepSid, stepCount, repeatWidget, repeatCount }
 }

@@ -60,7 +60,7 @@ export function createFlowRuntime (deps: RuntimeDeps) {
   const http = deps.http ?? (async (req: HttpRequest) => await httpRequest(req, limits))
   const scheduler = createScheduler(advance, deps.log)
   const recorder = createRecorder({ store, writer, clock, hooks: deps.hooks })
-  const subflows = createSubflows({ store, clock })
+  const subflows = createSubflows({ store })
   let ticker: NodeJS.Timeout | undefined
   const mappingsLogged = new Set<HttpMapping>()
 
@@ -109,6 +109,16 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     }
   }
 
+  /**
+   * Where the execution runs now: its own flow, or the subflow running inside it (a frame whose widget is set). A
+   * frame whose subflow has finished hands its outcome to the run-subflow widget of the execution's own flow.
+   */
+  function levelOf (e: EngineExecution, own: { definition: JsonObject, context: JsonObject }): { inFrame: boolean, definition: JsonObject, context: JsonObject, widget: string | null } | undefined {
+    if (e.frame === null || e.frame.widget === null) return { inFrame: false, ...own, widget: e.currentWidget }
+    const definition = store.getRevision(e.execution.accountSid, e.frame.flowSid, e.frame.revision)?.definition
+    return definition === undefined ? undefined : { inFrame: true, definition, context: e.frame.context, widget: e.frame.widget }
+  }
+
   async function advance (ref: ExecutionKey, job: Job): Promise<void> {
     const { accountSid, sid } = ref
     let e = store.getEngineExecution(accountSid, sid)
@@ -117,6 +127,7 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     if (definition === undefined) return
     const context = store.getExecutionContext(accountSid, e.execution.flowSid, sid)?.context
     if (context === undefined) return
+    const own = { definition, context }
 
     // A job that resumes a wait applies only while the execution still waits for that.
     const resumed = resumedOutcome(e, job)
@@ -125,27 +136,41 @@ export function createFlowRuntime (deps: RuntimeDeps) {
 
     for (let guard = 0; guard <= MAX_STEPS; guard++) {
       if (scheduler.isStopped()) return
-      const state = stateOf(definition, e.currentWidget)
-      if (state === undefined) {
-        if (recorder.end(e, 'ERROR')) afterEnd(e)
-        return
+      const level = levelOf(e, own)
+      const state = level === undefined ? undefined : stateOf(level.definition, level.widget)
+      if (level === undefined || state === undefined) {
+        // A subflow that cannot go on fails its run-subflow widget; the execution's own flow ends.
+        if (level?.inFrame === true || (level === undefined && e.frame !== null)) {
+          if (!recorder.failFrame(e)) return
+        } else {
+          if (recorder.end(e, 'ERROR')) afterEnd(e)
+          return
+        }
+      } else {
+        const effects: Effect[] = []
+        if (outcome === undefined && !level.inFrame && e.frame !== null) outcome = subflows.finishedOutcome(e)
+        if (outcome === undefined) {
+          outcome = state.type === 'trigger'
+            ? { event: level.inFrame ? 'incomingParent' : triggerEvent(level.context) }
+            : await runWidget(e, state, level.context, effects)
+          if (scheduler.isStopped()) return
+        }
+        if ('wait' in outcome) {
+          // A run-subflow hands over to its subflow, which runs at once; any other wait ends this job.
+          if (!recorder.wait(e, state, level.context, outcome, effects, level.inFrame) || outcome.wait !== 'subflow') return
+        } else if (outcome.event === TEMPLATE_ERROR) {
+          if (level.inFrame) {
+            if (!recorder.failFrame(e)) return
+          } else {
+            if (recorder.end(e, 'ERROR')) afterEnd(e)
+            return
+          }
+        } else {
+          const result = recorder.transition(e, state, level.context, outcome, effects, level.inFrame)
+          if (result.kind === 'ended') afterEnd(e)
+          if (result.kind !== 'next') return
+        }
       }
-      const effects: Effect[] = []
-      if (outcome === undefined) {
-        outcome = state.type === 'trigger' ? { event: triggerEvent(context) } : await runWidget(e, state, context, effects)
-        if (scheduler.isStopped()) return
-      }
-      if ('wait' in outcome) {
-        if (recorder.wait(e, state, context, outcome, effects) && outcome.wait === 'subflow') scheduler.schedule({ accountSid, sid: outcome.childSid }, { kind: 'run' })
-        return
-      }
-      if (outcome.event === TEMPLATE_ERROR) {
-        if (recorder.end(e, 'ERROR')) afterEnd(e)
-        return
-      }
-      const result = recorder.transition(e, state, context, outcome, effects)
-      if (result.kind === 'ended') afterEnd(e)
-      if (result.kind !== 'next') return
       outcome = undefined
       // Let HTTP requests in between long runs of quick widgets.
       await new Promise(resolve => setImmediate(resolve))
@@ -192,11 +217,11 @@ export function createFlowRuntime (deps: RuntimeDeps) {
       },
       http: async (req: HttpRequest) => await http(outgoing(req, accountSid, state.type)),
       choice: () => choices.take(flowSid, state.name),
-      startSubflow: (childFlowSid: string, revision: string, parameters: JsonObject) => {
-        const planned = subflows.plan(e, context, childFlowSid, revision, parameters)
+      startSubflow: (subflowSid: string, revision: string, parameters: JsonObject) => {
+        const planned = subflows.plan(e, context, subflowSid, revision, parameters)
         if ('error' in planned) return planned
         effects.push(planned.effect)
-        return { childSid: planned.childSid }
+        return { started: true as const }
       }
     }
     const widget = WIDGETS[state.type] ?? OTHER_WIDGET

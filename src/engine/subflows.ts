@@ -1,60 +1,59 @@
-// Subflows (run-subflow): starting the child execution from a parent's widget, and what the parent takes when the
-// child ends. The child's start is an Effect: it is written in the same transaction as the parent's wait.
+// Subflows (run-subflow). A subflow runs inside its parent's execution, as Studio's Subflows page says ("all the steps
+// of the Subflow and parent Flow are run as a single Execution"): starting one keeps its place (a frame) on the parent's
+// row, written as an Effect in the same transaction as the run-subflow widget's hand-over; when it ends, the parent's
+// widget takes `completed` with the subflow's flow.variables, or `failed`. Studio runs one level of subflows.
+// Executions written before subflows ran inline had a child execution of their own: endedOutcome() still answers them.
 import { parseRevisionSelector } from '../db/flows.js'
-import type { EngineExecution } from '../db/run-state.js'
+import type { EngineExecution, Frame } from '../db/run-state.js'
 import type { Store } from '../db/store.js'
-import type { Clock } from '../clock.js'
-import { contactAt, newExecutionContext, startingRunState } from '../studio/context.js'
-import { contactSid, newSid } from '../twilio/sid.js'
+import { contactAt, newExecutionContext } from '../studio/context.js'
 import type { JsonObject } from '../types.js'
 import type { Effect } from './recorder.js'
 import type { Outcome } from './widgets.js'
+import { newSid } from '../twilio/sid.js'
 
 export type Subflows = ReturnType<typeof createSubflows>
 
-export function createSubflows (deps: { store: Store, clock: Clock }) {
-  const { store, clock } = deps
+export function createSubflows (deps: { store: Store }) {
+  const { store } = deps
 
   /**
-   * Plans the child execution of a run-subflow widget: the child flow's revision, the parent's contact, and
-   * trigger.parent.parameters. Sets the parent's pending step SID (its run-subflow step gets it when it completes;
-   * the child's steps name it meanwhile). The returned effect writes the child.
+   * Plans the subflow of a run-subflow widget: the subflow's revision and a context of its own, with the parent's
+   * trigger copied in and trigger.parent (the parameters, the parent flow, execution and run-subflow step). Sets the
+   * parent's pending step SID: its run-subflow step gets it when the subflow ends, and the subflow's steps name it.
    */
-  function plan (parent: EngineExecution, parentContext: JsonObject, flowSid: string, revisionText: string, parameters: JsonObject): { childSid: string, effect: Effect } | { error: string } {
+  function plan (parent: EngineExecution, parentContext: JsonObject, flowSid: string, revisionText: string, parameters: JsonObject): { effect: Effect } | { error: string } {
     const { accountSid } = parent.execution
+    if (parent.frame !== null) return { error: 'a subflow cannot run another subflow: Studio runs one level of subflows' }
     const flow = store.findFlow(accountSid, flowSid)
     if (flow === undefined) return { error: `subflow ${flowSid} not found` }
     const which = parseRevisionSelector(revisionText)
     const revision = which === undefined ? undefined : store.getRevision(accountSid, flowSid, which)
     if (revision === undefined) return { error: `subflow ${flowSid} has no revision ${revisionText}` }
-    const to = parent.execution.contactChannelAddress
-    const from = parent.execution.fromAddress
-    const active = store.activeExecutionForContact(accountSid, flowSid, to, from)
-    if (active !== undefined) return { error: `the contact already has an active execution (${active.execution.sid}) in subflow ${flowSid}` }
-    const childSid = newSid('FN')
     const stepSid = parent.pendingStepSid ?? newSid('FT')
     parent.pendingStepSid = stepSid
+    const parentTrigger = (parentContext.trigger ?? {}) as JsonObject
     const context = newExecutionContext({
       flowSid,
-      executionSid: childSid,
-      channelAddress: from,
-      contact: (parentContext.contact as JsonObject | undefined) ?? contactAt(to),
-      trigger: { parent: { parameters, flow_sid: parent.execution.flowSid, execution_sid: parent.execution.sid, step_sid: stepSid } },
+      executionSid: parent.execution.sid,
+      channelAddress: parent.execution.fromAddress,
+      contact: (parentContext.contact as JsonObject | undefined) ?? contactAt(parent.execution.contactChannelAddress),
+      trigger: { ...parentTrigger, parent: { parameters, flow_sid: parent.execution.flowSid, execution_sid: parent.execution.sid, step_sid: stepSid } },
       data: {}
     })
-    const effect: Effect = (w) => {
-      const created = w.create(accountSid, flow, {
-        sid: childSid, contactSid: contactSid(accountSid, to), to, from, flowRevision: revision.revision, initiatedBy: parent.execution.sid, context, now: clock.now()
-      })
-      // Another start for the contact won the race since the check: the parent's wait is rolled back with this.
-      if (created.outcome !== 'created') throw new Error(`the contact already has an active execution (${created.execution.sid}) in subflow ${flowSid}`)
-      store.setParent(accountSid, childSid, parent.execution.sid, stepSid)
-      w.setRunState(accountSid, childSid, startingRunState(revision.definition))
-    }
-    return { childSid, effect }
+    const initial = revision.definition.initial_state
+    const frame: Frame = { flowSid, revision: revision.revision, widget: typeof initial === 'string' ? initial : 'Trigger', context }
+    return { effect: () => { store.setFrame(accountSid, parent.execution.sid, frame) } }
   }
 
-  /** What the parent takes when its child ends: completed with the child's flow.variables at the flow's end, else failed. */
+  /** What the parent's run-subflow widget takes once its subflow has finished (frame.widget is null). */
+  function finishedOutcome (e: EngineExecution): Outcome {
+    if (e.waitEvent !== 'completed') return { event: 'failed' }
+    const variables = ((e.frame?.context.flow as JsonObject | undefined)?.variables ?? {}) as JsonObject
+    return { event: 'completed', publish: variables }
+  }
+
+  /** For an execution written before subflows ran inline: what the parent takes when its child execution ended. */
   function endedOutcome (accountSid: string, childSid: string): Outcome {
     const child = store.getEngineExecution(accountSid, childSid)
     const childContext = child === undefined ? undefined : store.getExecutionContext(accountSid, child.execution.flowSid, childSid)?.context
@@ -62,5 +61,5 @@ export function createSubflows (deps: { store: Store, clock: Clock }) {
     return { event: child?.execution.endedReason === 'FLOW_END' ? 'completed' : 'failed', publish: variables }
   }
 
-  return { plan, endedOutcome }
+  return { plan, finishedOutcome, endedOutcome }
 }

@@ -12,7 +12,8 @@ export type Outcome =
   | { event: string, publish?: JsonObject, variables?: JsonObject, transition?: JsonObject }
   /** `untilEvent`: the event taken at `until` instead of `timeout` (a delivery failure a test scheduled). */
   | { wait: 'reply', until: number, untilEvent?: string, publish?: JsonObject }
-  | { wait: 'subflow', childSid: string }
+  /** run-subflow: its subflow runs inside the execution; the widget takes `completed` or `failed` when it ends. */
+  | { wait: 'subflow' }
   | { wait: 'call', until: number | null, publish?: JsonObject }
 
 export interface OutboxEntry {
@@ -38,7 +39,7 @@ export interface WidgetEnv {
   send: (entry: OutboxEntry) => string
   http: (req: HttpRequest) => Promise<HttpResponse>
   choice: () => WidgetChoice | undefined
-  startSubflow: (flowSid: string, revision: string, parameters: JsonObject) => { childSid: string } | { error: string }
+  startSubflow: (flowSid: string, revision: string, parameters: JsonObject) => { started: true } | { error: string }
 }
 
 type Widget = (env: WidgetEnv) => Promise<Outcome> | Outcome
@@ -292,7 +293,7 @@ const NATIVE: Readonly<Record<string, Widget>> = {
     const parameters = Object.fromEntries(renderPairs(env, p.parameters))
     const started = env.startSubflow(text(p.flow_sid), text(p.flow_revision || 'LatestPublished'), parameters)
     if ('error' in started) return { event: 'failed', publish: { error: started.error } }
-    return { wait: 'subflow', childSid: started.childSid }
+    return { wait: 'subflow' }
   }
 }
 

@@ -141,7 +141,7 @@ test('ending a waiting execution over REST stops it; a late reply starts nothing
   assert.equal((await outbox(app, `execution=${sid}`)).length, 1)
 })
 
-test('a subflow ended over REST makes its parent take failed', async (t) => {
+test('ending the execution over REST while its subflow waits ends the subflow too: nothing is left active', async (t) => {
   const app = await buildTestApp(t)
   const child = await publish(app, longWait(), 'child')
   const parent = await publish(app, flowOf('Sub', [
@@ -149,11 +149,17 @@ test('a subflow ended over REST makes its parent take failed', async (t) => {
     widget('Sorry', 'send-message', { body: 'sorry' }, [{ event: 'sent' }, { event: 'failed' }])
   ]), 'parent')
   const sid = await start(app, parent)
-  const childSid = (await call(app, 'GET', `/v2/Flows/${child}/Executions`)).body.executions[0].sid
-  assert.equal((await execution(app, parent, sid)).status, 'active', 'the parent waits for its subflow')
-  await call(app, 'POST', `/v2/Flows/${child}/Executions/${childSid}`, { Status: 'ended' })
+  assert.deepEqual((await call(app, 'GET', `/v2/Flows/${child}/Executions`)).body.executions, [], 'the subflow has no execution of its own')
+  assert.equal((await execution(app, parent, sid)).status, 'active', 'the subflow waits inside the execution')
+  assert.deepEqual((await outbox(app, `execution=${sid}`)).map(m => m.body), ['waiting'])
+  assert.equal((await call(app, 'POST', `/v2/Flows/${parent}/Executions/${sid}`, { Status: 'ended' })).status, 200)
   await idle(app)
-  assert.deepEqual((await stepsOf(app, parent, sid)).map(s => s.slice(0, 3)), [['Trigger', 'incomingRequest', 'Sub'], ['Sub', 'failed', 'Sorry'], ['Sorry', 'sent', 'Ended']])
+  assert.equal((await execution(app, parent, sid)).status, 'ended')
+  assert.deepEqual((await call(app, 'GET', `/v2/Flows/${parent}/Executions?status=active`)).body.executions, [])
+  assert.deepEqual((await stepsOf(app, parent, sid)).map(s => s.slice(0, 3)), [['Trigger', 'incomingRequest', 'Sub'], ['Trigger', 'incomingParent', 'Wait']])
+  // Its wait is gone with it: the clock passing the subflow's timeout records nothing more.
+  await moveClock(app, { advance_ms: 61 * 24 * 3600 * 1000 })
+  assert.equal((await stepsOf(app, parent, sid)).length, 2)
 })
 
 test('a restart in the middle of a wait loses nothing: the reply resumes the execution in the new process', async (t) => {

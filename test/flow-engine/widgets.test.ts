@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import type { ServerResponse } from 'node:http'
 import { test } from 'node:test'
 import { HTTP_TIMEOUT_MS, HttpFailure, httpRequest } from '../../src/engine/http.js'
-import { buildTestApp, idle } from '../support/helper.js'
+import { buildTestApp, call, idle } from '../support/helper.js'
 import { server } from '../support/http-server.js'
 import { contextOf, execution, flowOf, moveClock, outbox, publish, start, stepsOf, widget } from '../support/engine-helper.js'
 
@@ -227,7 +227,7 @@ test('run-function: success and fail (Studio\'s word for it), posting form param
   assert.equal(fn.seen[0]?.headers['content-type'], 'application/x-www-form-urlencoded;charset=utf-8')
 })
 
-test('run-subflow: the child runs with trigger.parent.parameters, its steps name the parent step, the parent reads its variables', async (t) => {
+test('run-subflow: the subflow runs inside the parent\'s execution with trigger.parent.parameters; its steps are the parent\'s and name the run-subflow step; the parent reads its variables', async (t) => {
   const app = await buildTestApp(t)
   const child = await publish(app, flowOf('Compute', [
     widget('Compute', 'set-variables', { variables: [{ key: 'total', value: '{{trigger.parent.parameters.a | plus: trigger.parent.parameters.b}}' }] }, [{ event: 'next' }])
@@ -239,20 +239,23 @@ test('run-subflow: the child runs with trigger.parent.parameters, its steps name
   ]), 'parent')
   const sid = await start(app, parent, { Parameters: '{"a":37}' })
   await idle(app)
-  const parentSteps = (await (await app.inject({ method: 'GET', url: `/v2/Flows/${parent}/Executions/${sid}/Steps`, headers: { authorization: (await import('../support/helper.js')).authHeader() } })).json()).steps.reverse()
-  assert.deepEqual(parentSteps.map((s: any) => [s.transitioned_from, s.name, s.transitioned_to]), [['Trigger', 'incomingRequest', 'Sub'], ['Sub', 'completed', 'Report'], ['Report', 'sent', 'Ended']])
+  const steps = (await call(app, 'GET', `/v2/Flows/${parent}/Executions/${sid}/Steps`)).body.steps.reverse()
+  assert.deepEqual(steps.map((s: any) => [s.transitioned_from, s.name, s.transitioned_to]), [
+    ['Trigger', 'incomingRequest', 'Sub'], ['Trigger', 'incomingParent', 'Compute'], ['Compute', 'next', 'Ended'], ['Sub', 'completed', 'Report'], ['Report', 'sent', 'Ended']
+  ])
   assert.equal((await contextOf(app, parent, sid)).widgets.Sub.total, 42)
   assert.deepEqual((await outbox(app, `execution=${sid}&kind=message`)).map(m => m.body), ['total=42'])
 
-  const children = (await (await app.inject({ method: 'GET', url: `/v2/Flows/${child}/Executions`, headers: { authorization: (await import('../support/helper.js')).authHeader() } })).json()).executions
-  assert.equal(children.length, 1)
-  assert.equal(children[0].status, 'ended')
-  assert.equal(children[0].initiated_by, sid)
-  const childSteps = (await (await app.inject({ method: 'GET', url: `/v2/Flows/${child}/Executions/${children[0].sid}/Steps`, headers: { authorization: (await import('../support/helper.js')).authHeader() } })).json()).steps.reverse()
-  assert.deepEqual(childSteps.map((s: any) => [s.transitioned_from, s.name]), [['Trigger', 'incomingParent'], ['Compute', 'next']])
-  const subStep = parentSteps[1]
-  for (const s of childSteps) assert.equal(s.parent_step_sid, subStep.sid)
-  assert.deepEqual((await contextOf(app, child, children[0].sid)).trigger.parent.parameters, { a: '37', b: '5' })
+  // No execution of its own under the subflow's flow; its steps name the parent's run-subflow step.
+  assert.deepEqual((await call(app, 'GET', `/v2/Flows/${child}/Executions`)).body.executions, [])
+  const subStep = steps[3]
+  for (const s of steps.slice(1, 3)) assert.equal(s.parent_step_sid, subStep.sid)
+  const inner = (await call(app, 'GET', `/v2/Flows/${parent}/Executions/${sid}/Steps/${steps[2].sid as string}/Context`)).body.context
+  assert.deepEqual(inner.trigger.parent.parameters, { a: '37', b: '5' })
+  assert.equal(inner.trigger.parent.step_sid, subStep.sid)
+  assert.deepEqual(inner.trigger.request.parameters, { a: 37 }, 'the parent\'s trigger is copied in')
+  assert.equal(inner.flow.flow_sid, child)
+  assert.equal(inner.flow.variables.total, 42)
 })
 
 test('run-subflow: failed when the subflow does not exist', async (t) => {

@@ -1,0 +1,134 @@
+// Subflows run inside their parent's execution, as Studio's Subflows page says ("all the steps of the Subflow and
+// parent Flow are run as a single Execution"): replies to the parent's number reach a send-and-wait inside the
+// subflow, the parent's trigger is readable there, its variables come back on `completed`, one level only, and
+// ending the execution over REST ends the subflow with it.
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import { buildTestApp, call, idle, testConfig } from '../support/helper.js'
+import { contextOf, execution, flowOf, inbound, outbox, publish, stepsOf, widget } from '../support/engine-helper.js'
+
+const CONTACT = '+15550301'
+const NUMBER = '+15559999'
+
+/** A survey subflow: two questions, each waiting for a reply, the answers kept in flow.variables. */
+const surveyDefinition = () => flowOf('Q1', [
+  widget('Q1', 'send-and-wait-for-reply', { body: 'Hi {{trigger.message.Body}}: how many stars?' }, [{ event: 'incomingMessage', next: 'Keep1' }, { event: 'timeout' }, { event: 'deliveryFailure' }]),
+  widget('Keep1', 'set-variables', { variables: [{ key: 'stars', value: '{{widgets.Q1.inbound.Body}}' }] }, [{ event: 'next', next: 'Q2' }]),
+  widget('Q2', 'send-and-wait-for-reply', { body: 'Why {{flow.variables.stars}}?' }, [{ event: 'incomingMessage', next: 'Keep2' }, { event: 'timeout' }, { event: 'deliveryFailure' }]),
+  widget('Keep2', 'set-variables', { variables: [{ key: 'why', value: '{{widgets.Q2.inbound.Body}}' }] }, [{ event: 'next' }])
+])
+
+/** A parent started by an incoming message: it runs the survey, then thanks the contact with its answers. */
+const parentDefinition = (survey: string) => flowOf('Survey', [
+  widget('Survey', 'run-subflow', { flow_sid: survey, flow_revision: 'LatestPublished', parameters: [{ key: 'source', value: 'sms' }] },
+    [{ event: 'completed', next: 'Thanks' }, { event: 'failed', next: 'Sorry' }]),
+  widget('Thanks', 'send-message', { body: 'Thanks: {{widgets.Survey.stars}} stars because {{widgets.Survey.why}}' }, [{ event: 'sent' }, { event: 'failed' }]),
+  widget('Sorry', 'send-message', { body: 'Sorry, the survey failed' }, [{ event: 'sent' }, { event: 'failed' }])
+])
+
+async function onlyExecution (app: FastifyInstance, flow: string): Promise<string> {
+  const list = (await call(app, 'GET', `/v2/Flows/${flow}/Executions`)).body.executions
+  assert.equal(list.length, 1)
+  return list[0].sid as string
+}
+
+test('a subflow waiting for two replies is resumed by replies to the parent\'s number; its variables come back on completed', async (t) => {
+  const app = await buildTestApp(t)
+  const survey = await publish(app, surveyDefinition(), 'survey')
+  const parent = await publish(app, parentDefinition(survey), 'parent')
+
+  assert.equal((await inbound(app, parent, { From: CONTACT, To: NUMBER, Body: 'start' })).headers['x-studio-emulator-outcome'], 'started')
+  const sid = await onlyExecution(app, parent)
+  // The parent's trigger is copied into the subflow: {{trigger.message.Body}} renders there as in the parent.
+  assert.deepEqual((await outbox(app, `execution=${sid}`)).map(m => m.body), ['Hi start: how many stars?'])
+  assert.equal((await inbound(app, parent, { From: CONTACT, To: NUMBER, Body: '5' })).headers['x-studio-emulator-outcome'], 'resumed')
+  assert.equal((await inbound(app, parent, { From: CONTACT, To: NUMBER, Body: 'fast' })).headers['x-studio-emulator-outcome'], 'resumed')
+
+  assert.deepEqual((await outbox(app, `execution=${sid}`)).map(m => m.body), ['Hi start: how many stars?', 'Why 5?', 'Thanks: 5 stars because fast'])
+  assert.deepEqual((await stepsOf(app, parent, sid)).map(s => s.slice(0, 3)), [
+    ['Trigger', 'incomingMessage', 'Survey'],
+    ['Trigger', 'incomingParent', 'Q1'], ['Q1', 'incomingMessage', 'Keep1'], ['Keep1', 'next', 'Q2'], ['Q2', 'incomingMessage', 'Keep2'], ['Keep2', 'next', 'Ended'],
+    ['Survey', 'completed', 'Thanks'], ['Thanks', 'sent', 'Ended']
+  ])
+  const context = await contextOf(app, parent, sid)
+  assert.deepEqual(context.widgets.Survey, { stars: 5, why: 'fast' })
+  assert.equal(context.flow.flow_sid, parent, 'the execution\'s own Context stays the parent\'s')
+  assert.deepEqual((await call(app, 'GET', `/v2/Flows/${survey}/Executions`)).body.executions, [])
+  assert.equal((await execution(app, parent, sid)).status, 'ended')
+})
+
+test('a subflow ended halfway over REST leaves no active execution for the contact, and the next message starts afresh', async (t) => {
+  const app = await buildTestApp(t)
+  const survey = await publish(app, surveyDefinition(), 'survey')
+  const parent = await publish(app, parentDefinition(survey), 'parent')
+  await inbound(app, parent, { From: CONTACT, To: NUMBER, Body: 'start' })
+  const sid = await onlyExecution(app, parent)
+  await inbound(app, parent, { From: CONTACT, To: NUMBER, Body: '4' })
+  assert.equal((await call(app, 'POST', `/v2/Flows/${parent}/Executions/${sid}`, { Status: 'ended' })).status, 200)
+  await idle(app)
+  for (const flow of [parent, survey]) assert.deepEqual((await call(app, 'GET', `/v2/Flows/${flow}/Executions?status=active`)).body.executions, [])
+  const next = await inbound(app, parent, { From: CONTACT, To: NUMBER, Body: 'again' })
+  assert.equal(next.headers['x-studio-emulator-outcome'], 'started', 'the reply found nothing waiting')
+  assert.deepEqual((await stepsOf(app, parent, sid)).map(s => s.slice(0, 3)).at(-1), ['Keep1', 'next', 'Q2'])
+})
+
+test('one level of subflows: a run-subflow inside a subflow fails with a Step, and the parent takes failed with nothing published', async (t) => {
+  const app = await buildTestApp(t)
+  const leaf = await publish(app, flowOf('Hi', [widget('Hi', 'send-message', { body: 'leaf' }, [{ event: 'sent' }, { event: 'failed' }])]), 'leaf')
+  const middle = await publish(app, flowOf('Deeper', [
+    widget('Deeper', 'run-subflow', { flow_sid: leaf }, [{ event: 'completed' }, { event: 'failed', next: 'Broken' }]),
+    widget('Broken', 'set-variables', { variables: [{ key: 'x', value: '1' }] }, [{ event: 'next', next: 'Missing' }]),
+    widget('Missing', 'run-subflow', { flow_sid: 'FW99999999999999999999999999999999' }, [{ event: 'completed' }, { event: 'failed' }])
+  ]), 'middle')
+  const parent = await publish(app, parentDefinition(middle), 'parent')
+  await inbound(app, parent, { From: CONTACT, To: NUMBER, Body: 'go' })
+  const sid = await onlyExecution(app, parent)
+  assert.deepEqual((await stepsOf(app, parent, sid)).map(s => s.slice(0, 3)), [
+    ['Trigger', 'incomingMessage', 'Survey'],
+    ['Trigger', 'incomingParent', 'Deeper'], ['Deeper', 'failed', 'Broken'], ['Broken', 'next', 'Missing'], ['Missing', 'failed', 'Ended'],
+    ['Survey', 'completed', 'Thanks'], ['Thanks', 'sent', 'Ended']
+  ])
+  // The subflow itself completed (its run-subflow widgets took failed inside it): its variables came back.
+  assert.deepEqual((await contextOf(app, parent, sid)).widgets.Survey, { x: 1 })
+  assert.deepEqual((await outbox(app, `execution=${sid}&kind=message`)).map(m => m.body), ['Thanks:  stars because '])
+})
+
+test('a subflow that cannot go on makes its run-subflow take failed, publishing nothing', async (t) => {
+  const app = await buildTestApp(t)
+  // A Liquid template that does not parse, in a widget with no failure event: the subflow cannot go on.
+  const broken = await publish(app, flowOf('Bad', [
+    widget('Bad', 'set-variables', { variables: [{ key: 'x', value: '{% if %}broken' }] }, [{ event: 'next' }])
+  ]), 'broken')
+  const parent = await publish(app, parentDefinition(broken), 'parent')
+  await inbound(app, parent, { From: CONTACT, To: NUMBER, Body: 'go' })
+  const sid = await onlyExecution(app, parent)
+  const steps = (await stepsOf(app, parent, sid)).map(s => s.slice(0, 3))
+  assert.deepEqual(steps.at(-2), ['Survey', 'failed', 'Sorry'])
+  assert.deepEqual(steps.at(-1), ['Sorry', 'sent', 'Ended'])
+  assert.equal((await contextOf(app, parent, sid)).widgets.Survey, undefined, 'failed publishes nothing')
+  assert.equal((await execution(app, parent, sid)).status, 'ended', 'never a hang')
+})
+
+test('a restart while a subflow waits loses nothing: the reply resumes it in the new process', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'studio-subflow-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const config = testConfig({ db: join(dir, 'studio.db') })
+  let app = await buildApp({ config })
+  const survey = await publish(app, surveyDefinition(), 'survey')
+  const parent = await publish(app, parentDefinition(survey), 'parent')
+  await inbound(app, parent, { From: CONTACT, To: NUMBER, Body: 'start' })
+  const sid = await onlyExecution(app, parent)
+  await inbound(app, parent, { From: CONTACT, To: NUMBER, Body: '3' })
+  await app.close()
+
+  app = await buildApp({ config })
+  t.after(async () => { await app.close() })
+  assert.equal((await inbound(app, parent, { From: CONTACT, To: NUMBER, Body: 'ok' })).headers['x-studio-emulator-outcome'], 'resumed')
+  assert.deepEqual((await contextOf(app, parent, sid)).widgets.Survey, { stars: 3, why: 'ok' })
+  assert.equal((await execution(app, parent, sid)).status, 'ended')
+})
