@@ -132,3 +132,41 @@ test('a restart while a subflow waits loses nothing: the reply resumes it in the
   assert.deepEqual((await contextOf(app, parent, sid)).widgets.Survey, { stars: 3, why: 'ok' })
   assert.equal((await execution(app, parent, sid)).status, 'ended')
 })
+
+test('an execution stored before subflows ran inline (a child execution of its own) still finishes after the upgrade', async (t) => {
+  const app = await buildTestApp(t)
+  const child = await publish(app, flowOf('Wait', [
+    widget('Wait', 'send-and-wait-for-reply', { body: 'old question' }, [{ event: 'incomingMessage', next: 'Keep' }, { event: 'timeout' }, { event: 'deliveryFailure' }]),
+    widget('Keep', 'set-variables', { variables: [{ key: 'answer', value: '{{widgets.Wait.inbound.Body}}' }] }, [{ event: 'next' }])
+  ]), 'child')
+  const parent = await publish(app, flowOf('Sub', [
+    widget('Sub', 'run-subflow', { flow_sid: child }, [{ event: 'completed', next: 'Thanks' }, { event: 'failed' }]),
+    widget('Thanks', 'send-message', { body: 'answer={{widgets.Sub.answer}}' }, [{ event: 'sent' }, { event: 'failed' }])
+  ]), 'parent')
+  // The previous model: the child waits in an execution of its own, the parent waits for it (wait_kind 'subflow').
+  const childRun = await call(app, 'POST', `/v2/Flows/${child}/Executions`, { To: CONTACT, From: NUMBER })
+  await idle(app)
+  const snapshot = (await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json()
+  const [childRow] = snapshot.tables.executions as Array<Record<string, unknown>>
+  const [childContext] = snapshot.tables.execution_contexts as Array<Record<string, any>>
+  const parentFlowId = (snapshot.tables.flows as Array<Record<string, unknown>>).find(f => f.sid === parent)?.id
+  const parentSid = 'FN' + 'a'.repeat(32)
+  const pendingStep = 'FT' + 'b'.repeat(32)
+  snapshot.tables.executions = [
+    { ...childRow, id: 2, parent_execution_sid: parentSid, parent_step_sid: pendingStep },
+    { ...childRow, id: 1, flow_id: parentFlowId, sid: parentSid, current_widget: 'Sub', wait_kind: 'subflow', wait_until: null, pending_step_sid: pendingStep, step_count: 1, repeat_widget: 'Sub' }
+  ].sort((a, b) => Number(a.id) - Number(b.id))
+  snapshot.tables.execution_contexts = [
+    { execution_id: 1, context: { ...childContext.context, flow: { ...childContext.context.flow, flow_sid: parent, sid: parentSid } } },
+    { ...childContext, execution_id: 2 }
+  ]
+  snapshot.tables.steps = (snapshot.tables.steps as Array<Record<string, unknown>>).map(s => ({ ...s, execution_id: 2 }))
+  const imported = await app.inject({ method: 'PUT', url: '/__emulator/snapshot', payload: snapshot })
+  assert.equal(imported.statusCode, 200, imported.body)
+
+  assert.equal((await inbound(app, child, { From: CONTACT, To: NUMBER, Body: '42' })).headers['x-studio-emulator-outcome'], 'resumed')
+  assert.equal((await execution(app, child, childRun.body.sid as string)).status, 'ended')
+  assert.equal((await execution(app, parent, parentSid)).status, 'ended')
+  assert.deepEqual((await stepsOf(app, parent, parentSid)).map(s => s.slice(0, 3)), [['Sub', 'completed', 'Thanks'], ['Thanks', 'sent', 'Ended']])
+  assert.deepEqual((await outbox(app, `execution=${parentSid}&kind=message`)).map(m => m.body), ['answer=42'])
+})
