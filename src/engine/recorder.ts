@@ -90,7 +90,7 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
    * Takes a transition: publishes, applies the widget's effects, records the Step, moves to the next widget or
    * ends (at the flow's end or one of Studio's limits), all in one transaction.
    */
-  function transition (e: EngineExecution, state: State, context: JsonObject, outcome: Extract<Outcome, { event: string }>, effects: readonly Effect[], inFrame = false): TransitionResult {
+  function transition (e: EngineExecution, state: State, context: JsonObject, outcome: Extract<Outcome, { event: string }>, effects: readonly Effect[], inFrame = false, afterEnd = false): TransitionResult {
     const { accountSid, flowSid, sid } = e.execution
     publishInto(context, state.name, outcome.publish)
     if (outcome.variables !== undefined) {
@@ -105,7 +105,8 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
     // The end of a subflow is not the end of the execution: its run-subflow widget takes `completed` next.
     const ended = inFrame && counts.ended === 'FLOW_END' ? undefined : counts.ended
     const taken = writer.batch((w: WriteBatch) => {
-      if (!isActive(e)) return false
+      // An execution ended over REST that finishes an HTTP widget records its steps; anything else ended meanwhile, nothing.
+      if (!afterEnd && !isActive(e)) return false
       for (const effect of effects) effect(w)
       w.recordStep(accountSid, flowSid, sid, {
         // A subflow's steps name the parent's run-subflow step, which takes the pending SID when the subflow ends.
@@ -119,6 +120,7 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
         now: clock.now()
       })
       keep(w, e, inFrame, next ?? null, context)
+      if (afterEnd) return true
       // The run-subflow widget that took its subflow's outcome leaves the subflow behind.
       if (!inFrame && e.frame !== null) store.setFrame(accountSid, sid, null)
       if (ended !== undefined) w.end(accountSid, flowSid, sid, ended)
@@ -138,6 +140,8 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
       return true
     })
     if (!taken) return { kind: 'gone' }
+    // Ended already: where it goes on is kept in memory only (the row says ended, and stays so).
+    if (afterEnd) return next === undefined || counts.ended !== undefined ? { kind: 'gone' } : { kind: 'next', execution: { ...e, currentWidget: next, stepCount: counts.stepCount, repeatWidget: next, repeatCount: counts.repeatCount, pendingStepSid: null } }
     if (ended !== undefined) return { kind: 'ended', reason: ended }
     const after = store.getEngineExecution(accountSid, sid)
     return after === undefined ? { kind: 'gone' } : { kind: 'next', execution: after }

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js'
 import type { EngineExecution, ExecutionRef } from '../db/run-state.js'
 import type { Store } from '../db/store.js'
 import type { ExecutionWriter } from '../studio/execution-writer.js'
+import { FINISHES_AFTER_END, RUNS_AFTER_END } from '../studio/widget-types.js'
 import { newSid } from '../twilio/sid.js'
 import { twilioSignature } from '../twilio/signature.js'
 import type { HttpMapping, JsonObject, Logger } from '../types.js'
@@ -133,6 +134,9 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     const resumed = resumedOutcome(e, job)
     if (resumed === undefined) return
     let outcome: Outcome | undefined = resumed ?? undefined
+    // Ended over REST while an HTTP widget waited for its answer: the request finishes and the flow goes on, recording
+    // its Steps, up to the next widget that would message or call the contact.
+    let finishing = false
 
     for (let guard = 0; guard <= MAX_STEPS; guard++) {
       if (scheduler.isStopped()) return
@@ -154,6 +158,17 @@ export function createFlowRuntime (deps: RuntimeDeps) {
             ? { event: level.inFrame ? 'incomingParent' : triggerEvent(level.context) }
             : await runWidget(e, state, level.context, effects)
           if (scheduler.isStopped()) return
+          if (!finishing && !level.inFrame && FINISHES_AFTER_END.has(state.type) && endedByApi(e)) finishing = true
+        }
+        if (finishing) {
+          if ('wait' in outcome || outcome.event === TEMPLATE_ERROR) return
+          const result = recorder.transition(e, state, level.context, outcome, effects, false, true)
+          if (result.kind !== 'next') return
+          e = result.execution
+          const next = stateOf(level.definition, e.currentWidget)
+          if (next === undefined || !RUNS_AFTER_END.has(next.type)) return
+          outcome = undefined
+          continue
         }
         if ('wait' in outcome) {
           // A run-subflow hands over to its subflow, which runs at once; any other wait ends this job.
@@ -233,6 +248,11 @@ export function createFlowRuntime (deps: RuntimeDeps) {
       if (failure !== undefined) return { event: failure, publish: { error: err.message } }
       return { event: TEMPLATE_ERROR }
     }
+  }
+
+  /** Whether the execution was ended over REST (since its job began). */
+  function endedByApi (e: EngineExecution): boolean {
+    return store.getExecution(e.execution.accountSid, e.execution.flowSid, e.execution.sid)?.endedReason === 'ENDED_BY_API'
   }
 
   /** After any end: a subflow's parent resumes. */

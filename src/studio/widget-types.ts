@@ -79,3 +79,11 @@ export function choosableEvents (type: string, declared: readonly string[]): rea
   const t = Object.hasOwn(WIDGET_TYPES, type) ? WIDGET_TYPES[type] : undefined
   return t?.choosable ?? t?.events ?? declared
 }
+
+/**
+ * An execution ended over REST while one of these widgets waits for its HTTP answer lets the request finish and goes
+ * on (issue "Flows run as Studio runs them", point 5; docs/fidelity.md, "Ending during an HTTP request").
+ */
+export const FINISHES_AFTER_END: ReadonlySet<string> = new Set(['make-http-request', 'run-function', 'run-function-v2'])
+/** The widgets such an execution still runs after that: up to the next one that would message or call the contact. */
+export const RUNS_AFTER_END: ReadonlySet<string> = new Set([...FINISHES_AFTER_END, 'split-based-on', 'set-variables'])

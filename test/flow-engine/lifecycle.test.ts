@@ -211,16 +211,18 @@ test('every step records a step.ended event and the end its execution.ended with
   assert.deepEqual(evs.filter(e => e.type.endsWith('step.ended')).map(e => [e.data.transitioned_from, e.data.transitioned_to]), steps.map(s => [s[0], s[2]]))
 })
 
-test('ending an execution over REST while a widget is working records nothing more for it', async (t) => {
+test('ending an execution over REST while an HTTP widget waits for its answer lets it finish and go on until the next widget that would message the contact', async (t) => {
   const { createServer } = await import('node:http')
   let release: () => void = () => {}
   const gate = new Promise<void>(resolve => { release = resolve })
-  const slow = createServer((_req, res) => { gate.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), () => {}) })
+  const slow = createServer((_req, res) => { gate.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), () => {}) })
   await new Promise<void>(resolve => slow.listen(0, '127.0.0.1', resolve))
   t.after(() => new Promise<void>(resolve => { slow.closeAllConnections(); slow.close(() => resolve()) }))
   const app = await buildTestApp(t)
   const flow = await publish(app, flowOf('Http', [
-    widget('Http', 'make-http-request', { method: 'GET', url: `http://127.0.0.1:${(slow.address() as { port: number }).port}/` }, [{ event: 'success', next: 'After' }, { event: 'failed' }]),
+    widget('Http', 'make-http-request', { method: 'GET', url: `http://127.0.0.1:${(slow.address() as { port: number }).port}/` }, [{ event: 'success', next: 'Note' }, { event: 'failed' }]),
+    widget('Note', 'set-variables', { variables: [{ key: 'ok', value: '{{widgets.Http.parsed.ok}}' }] }, [{ event: 'next', next: 'Check' }]),
+    widget('Check', 'split-based-on', { input: '{{flow.variables.ok}}' }, [{ event: 'noMatch', next: 'After' }, { event: 'match', next: 'After', conditions: [{ type: 'equal_to', value: 'true', arguments: ['{{flow.variables.ok}}'] }] }]),
     widget('After', 'send-message', { body: 'after' }, [{ event: 'sent' }, { event: 'failed' }])
   ]))
   const created = await createExecution(app, {}, { version: 'v2', flow })
@@ -228,6 +230,23 @@ test('ending an execution over REST while a widget is working records nothing mo
   assert.equal((await call(app, 'POST', `/v2/Flows/${flow}/Executions/${created.body.sid}`, { Status: 'ended' })).status, 200)
   release()
   await idle(app)
-  assert.deepEqual((await stepsOf(app, flow, created.body.sid)).map(s => s[0]), ['Trigger'])
+  // The request finished, and the flow went on through the widgets that do not reach the contact.
+  assert.deepEqual((await stepsOf(app, flow, created.body.sid)).map(s => s.slice(0, 3)), [
+    ['Trigger', 'incomingRequest', 'Http'], ['Http', 'success', 'Note'], ['Note', 'next', 'Check'], ['Check', 'match', 'After']
+  ])
+  assert.equal((await contextOf(app, flow, created.body.sid)).flow.variables.ok, 'true')
+  // It stopped before the message, and stays ended.
   assert.deepEqual(await outbox(app, `execution=${created.body.sid}&kind=message`), [])
+  const ended = await execution(app, flow, created.body.sid)
+  assert.equal(ended.status, 'ended')
+})
+
+test('ending an execution over REST while it waits for a reply records nothing more for it', async (t) => {
+  const app = await buildTestApp(t)
+  const flow = await publish(app, askDefinition())
+  const sid = await start(app, flow, { To: '+15550707', From: '+15559999' })
+  assert.equal((await call(app, 'POST', `/v2/Flows/${flow}/Executions/${sid}`, { Status: 'ended' })).status, 200)
+  await inbound(app, flow, { From: '+15550707', To: '+15559999', Body: 'late' })
+  await moveClock(app, { advance_ms: 2 * 3600 * 1000 })
+  assert.deepEqual((await stepsOf(app, flow, sid)).map(s => s[0]), ['Trigger'])
 })
