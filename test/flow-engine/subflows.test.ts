@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { buildTestApp, call, idle, testConfig } from '../support/helper.js'
@@ -169,4 +170,21 @@ test('an execution stored before subflows ran inline (a child execution of its o
   assert.equal((await execution(app, parent, parentSid)).status, 'ended')
   assert.deepEqual((await stepsOf(app, parent, parentSid)).map(s => s.slice(0, 3)), [['Sub', 'completed', 'Thanks'], ['Thanks', 'sent', 'Ended']])
   assert.deepEqual((await outbox(app, `execution=${parentSid}&kind=message`)).map(m => m.body), ['answer=42'])
+})
+
+test('a Studio export with a subflow, loaded from STUDIO_FLOWS_DIR, runs the survey through the parent\'s webhook as one execution', async (t) => {
+  const dir = fileURLToPath(new URL('../fixtures/subflow-survey/', import.meta.url))
+  const app = await buildTestApp(t, { raw: { flowsDir: dir, flows: 'strict' } })
+  const parent = 'FW5ab0e7c0000000000000000000000002'
+  const survey = 'FW5ab0e7c0000000000000000000000001'
+  for (const Body of ['hello', '4', 'friendly']) await inbound(app, parent, { From: CONTACT, To: NUMBER, Body })
+  const sid = await onlyExecution(app, parent)
+  assert.deepEqual((await outbox(app, `execution=${sid}`)).map(m => m.body), [
+    'Hi hello: how many stars?', 'Why 4? (sms)', 'Thanks: 4 stars because friendly'
+  ])
+  assert.equal((await execution(app, parent, sid)).status, 'ended')
+  assert.deepEqual((await call(app, 'GET', `/v2/Flows/${survey}/Executions`)).body.executions, [])
+  const steps = await stepsOf(app, parent, sid)
+  assert.equal(steps.length, 8)
+  assert.ok(steps.every(s => s.length === 4))
 })
