@@ -188,3 +188,17 @@ test('a Studio export with a subflow, loaded from STUDIO_FLOWS_DIR, runs the sur
   assert.equal(steps.length, 8)
   assert.ok(steps.every(s => s.length === 4))
 })
+
+test('a run-subflow pointing at a draft-only flow or a missing one takes failed with a Step, never a 500 or a hang', async (t) => {
+  const app = await buildTestApp(t)
+  const draft = await call(app, 'POST', '/v2/Flows', { FriendlyName: 'draft', Status: 'draft', Definition: JSON.stringify(surveyDefinition()) })
+  assert.equal(draft.status, 201)
+  for (const target of [draft.body.sid as string, 'FW99999999999999999999999999999999']) {
+    const parent = await publish(app, parentDefinition(target), `parent of ${target}`)
+    const res = await inbound(app, parent, { From: CONTACT, To: NUMBER, Body: 'go' })
+    assert.equal(res.statusCode, 200)
+    const sid = await onlyExecution(app, parent)
+    assert.deepEqual((await stepsOf(app, parent, sid)).map(s => s.slice(0, 3)), [['Trigger', 'incomingMessage', 'Survey'], ['Survey', 'failed', 'Sorry'], ['Sorry', 'sent', 'Ended']])
+    assert.equal((await execution(app, parent, sid)).status, 'ended')
+  }
+})
