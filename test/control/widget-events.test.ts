@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import { assertTwilioError, buildTestApp, call } from '../support/helper.js'
 import { contextOf, execution, flowOf, outbox, publish, start, stepsOf, widget } from '../support/engine-helper.js'
 import { WIDGET_TYPES } from '../../src/studio/widget-types.js'
+import { exportFixture } from '../support/flows.js'
 
 const E = '/__emulator/widget-events'
 /** A port nothing listens on: a request that is really made fails. */
@@ -147,11 +148,7 @@ test('make-http-request and run-function take a chosen success or failure withou
 
 test('a deliveryFailure chosen with after_ms arrives later on the emulator clock while send-and-wait waits, unless a reply comes first', async (t) => {
   const app = await buildTestApp(t)
-  const flow = await publish(app, flowOf('Ask', [
-    widget('Ask', 'send-and-wait-for-reply', { body: 'Still there?', timeout: '3600' }, [{ event: 'incomingMessage', next: 'Thanks' }, { event: 'timeout' }, { event: 'deliveryFailure', next: 'Sorry' }]),
-    widget('Thanks', 'send-message', { body: 'Thanks' }, [{ event: 'sent' }, { event: 'failed' }]),
-    widget('Sorry', 'send-message', { body: 'Could not reach you' }, [{ event: 'sent' }, { event: 'failed' }])
-  ]))
+  const flow = await publish(app, exportFixture('delivery-failure'))
   assertTwilioError(await choose(app, { widget: 'Ask', event: 'timeout', after_ms: 1 }), 400, 20001)
   assertTwilioError(await choose(app, { widget: 'Ask', event: 'deliveryFailure', after_ms: -1 }), 400, 20001, /after_ms/)
   assert.equal((await choose(app, { widget: 'Ask', event: 'deliveryFailure', after_ms: 60_000, publish: { ErrorCode: '30003' }, times: 1 })).status, 201)

@@ -8,6 +8,7 @@ import { ConfigError, buildConfig } from '../../src/config.js'
 import { mapUrl } from '../../src/engine/http.js'
 import { ACCOUNT_A, ACCOUNT_B, buildTestApp, idle } from '../support/helper.js'
 import { contextOf, flowOf, outbox, publish, start, stepsOf, widget } from '../support/engine-helper.js'
+import { exportFixture } from '../support/flows.js'
 import { server } from '../support/http-server.js'
 import { basic, startEmulator } from '../support/properties.js'
 
@@ -21,14 +22,7 @@ test('a Run Function widget reaches the mapped local Function, signed with the a
   const functions = fn
   const api = await server(t, (_req, _body, res) => { res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}') })
   const app = await buildTestApp(t, { raw: { httpMap: `https://my-svc-1234.twil.io=${fn.url},https://api.example.com/v1/=${api.url}/stand-in/` } })
-  const flow = await publish(app, flowOf('Fn', [
-    widget('Fn', 'run-function', {
-      url: 'https://my-svc-1234.twil.io/greet',
-      parameters: [{ key: 'name', value: '{{flow.data.name}}' }, { key: 'order', value: '7' }]
-    }, [{ event: 'success', next: 'Api' }, { event: 'fail' }]),
-    widget('Api', 'make-http-request', { method: 'GET', url: 'https://api.example.com/v1/orders/7' }, [{ event: 'success', next: 'Say' }, { event: 'failed' }]),
-    widget('Say', 'send-message', { body: '{{widgets.Fn.parsed.greeting}}' }, [{ event: 'sent' }, { event: 'failed' }])
-  ]))
+  const flow = await publish(app, exportFixture('offline-functions'))
   const sid = await start(app, flow, { To: '+15550101', From: '+15559999', Parameters: JSON.stringify({ name: 'Zeke' }) })
   await idle(app)
 

@@ -7,6 +7,14 @@ export function fixture (name: string): Record<string, any> {
   return JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8'))
 }
 
+/**
+ * A Studio export kept outside test/fixtures/flows/ (whose files the STUDIO_FLOWS_DIR tests seed and count):
+ * test/fixtures/<name>.json.
+ */
+export function exportFixture (name: string): Record<string, any> {
+  return JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), 'utf8'))
+}
+
 /** The greeting fixture: Trigger → Greet (send-message). */
 export function greetingDefinition (): Record<string, any> {
   return fixture('greeting')
