@@ -72,12 +72,9 @@ export function createRunStateRepository (db: DB) {
     setFrame: db.prepare(`UPDATE executions SET frame_flow_sid = @flowSid, frame_revision = @revision, frame_widget = @widget,
         frame_context = @context
       WHERE sid = @sid AND status = 'active' AND flow_id IN (SELECT id FROM flows WHERE account_sid = @accountSid)`),
-    setParent: db.prepare(`UPDATE executions SET parent_execution_sid = @parentExecutionSid, parent_step_sid = @parentStepSid
-      WHERE sid = @sid AND flow_id IN (SELECT id FROM flows WHERE account_sid = @accountSid)`),
     work: db.prepare(`SELECT f.account_sid AS accountSid, f.sid AS flowSid, e.sid ${REF_FROM} WHERE e.wait_kind = 'run' LIMIT ?`),
     dueWaits: db.prepare(`SELECT f.account_sid AS accountSid, f.sid AS flowSid, e.sid ${REF_FROM}
       WHERE e.wait_until IS NOT NULL AND e.wait_until <= ? ORDER BY e.wait_until LIMIT ?`),
-    nextDeadline: db.prepare('SELECT min(wait_until) AS t FROM executions WHERE wait_until IS NOT NULL'),
     expired: db.prepare(`SELECT f.account_sid AS accountSid, f.sid AS flowSid, e.sid ${REF_FROM}
       WHERE e.status = 'active' AND e.date_created <= ? ORDER BY e.date_created LIMIT ?`),
     // The channel address is To or, when the message came through a Messaging Service, that service's SID (an
@@ -110,10 +107,6 @@ export function createRunStateRepository (db: DB) {
     })
   }
 
-  function setParent (accountSid: string, sid: string, parentExecutionSid: string, parentStepSid: string): void {
-    s.setParent.run({ accountSid, sid, parentExecutionSid, parentStepSid })
-  }
-
   /** Executions left mid-run (by a crash or a stop): their engine work must be picked up again. */
   function executionsWithWork (limit: number): ExecutionRef[] {
     return s.work.all(limit) as ExecutionRef[]
@@ -121,10 +114,6 @@ export function createRunStateRepository (db: DB) {
 
   function executionsWithDueWaits (now: number, limit: number): ExecutionRef[] {
     return s.dueWaits.all(now, limit) as ExecutionRef[]
-  }
-
-  function nextWaitDeadline (): number | null {
-    return (s.nextDeadline.get() as { t: number | null }).t
   }
 
   function activeExecutionsCreatedBefore (cutoff: number, limit: number): ExecutionRef[] {
@@ -145,10 +134,8 @@ export function createRunStateRepository (db: DB) {
     getEngineExecution,
     setRunState,
     setFrame,
-    setParent,
     executionsWithWork,
     executionsWithDueWaits,
-    nextWaitDeadline,
     activeExecutionsCreatedBefore,
     activeExecutionForContact
   }
