@@ -4,6 +4,7 @@ import basicAuth from '@fastify/basic-auth'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { createFaultService, type FaultService } from './control/faults.js'
+import { createCaller } from './control/caller.js'
 import { createJournal } from './control/journal.js'
 import { createRateLimiter } from './control/rate-limit.js'
 import { migrate } from './db/migrate.js'
@@ -25,6 +26,7 @@ import { createWidgetChoices } from './engine/choices.js'
 import type { RecorderHooks } from './engine/recorder.js'
 import { createFlowRuntime } from './engine/runtime.js'
 import { inboundRoutes } from './routes/inbound.js'
+import { createCallService } from './studio/calls.js'
 import { createInboundService } from './studio/inbound.js'
 import { createExecutionWriter } from './studio/execution-writer.js'
 import { createExecutionService } from './studio/executions.js'
@@ -110,6 +112,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
   const executions = createExecutionService({ store, clock, flows, writer, engine })
   const inbound = createInboundService({ store, clock, flows, executions, engine })
+  const calls = createCallService({ store, clock, flows, executions, engine: { deliver: engine.schedule } })
+  const caller = createCaller({ store, calls, inbound })
   const journal = createJournal(config.journalSize)
   const faults: FaultService = createFaultService(opts.random)
   const rateLimiter = config.rateLimits ? createRateLimiter(clock) : undefined
@@ -180,8 +184,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
 
   await app.register(healthRoutes, { store })
-  await app.register(controlRoutes, { prefix: '/__emulator', config, store, journal, faults, seedFlows, kickEvents: () => dispatcher?.kick(), clock, engine, choices })
-  await app.register(inboundRoutes, { accountSids, inbound })
+  await app.register(controlRoutes, { prefix: '/__emulator', config, store, journal, faults, seedFlows, kickEvents: () => dispatcher?.kick(), clock, engine, choices, caller })
+  await app.register(inboundRoutes, { accountSids, inbound, calls, publicUrl: config.publicUrl })
 
   const deps = { config, store, executions, flows, rateLimiter }
   const twilio = { faults }

@@ -6,7 +6,7 @@ export type ExecutionStatus = 'active' | 'ended'
  * Why an execution ended, as Event Streams' `ended_reason` carries it. FLOW_END is Twilio's; the others are
  * ours (docs/fidelity.md, "ended_reason").
  */
-export type EndedReason = 'FLOW_END' | 'ENDED_BY_API' | 'STEP_LIMIT' | 'LOOP_LIMIT' | 'EXPIRED' | 'ERROR'
+export type EndedReason = 'FLOW_END' | 'ENDED_BY_API' | 'STEP_LIMIT' | 'LOOP_LIMIT' | 'EXPIRED' | 'ERROR' | 'CALL_ENDED'
 export type FlowStatus = 'draft' | 'published'
 
 /** Who is calling: the account every read and write is scoped to, and the credential used. */

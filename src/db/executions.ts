@@ -13,6 +13,8 @@ export interface NewExecution {
   initiatedBy: string | null
   context: JsonObject
   now: number
+  /** An incoming call's execution in a flow that allows concurrent calls: outside the one-active-per-contact rule. */
+  concurrentCall?: boolean
 }
 
 export interface NewStep extends Pick<StepRecord, 'sid' | 'parentStepSid' | 'name' | 'transitionedFrom' | 'transitionedTo' | 'type'> {
@@ -86,10 +88,11 @@ export type ExecutionRepository = ReturnType<typeof createExecutionRepository>
 export function createExecutionRepository (db: DB) {
   const s = {
     findActiveExecution: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e JOIN flows f ON f.id = e.flow_id
-      WHERE e.flow_id = @flowId AND e.contact_channel_address = @to AND e.from_address = @from AND e.status = 'active'`).raw(true),
+      WHERE e.flow_id = @flowId AND e.contact_channel_address = @to AND e.from_address = @from AND e.status = 'active'
+        AND e.concurrent_call = 0`).raw(true),
     insertExecution: db.prepare(`INSERT INTO executions (flow_id, sid, contact_sid, contact_channel_address, from_address,
-        status, flow_revision, initiated_by, date_created, date_updated)
-      VALUES (@flowId, @sid, @contactSid, @to, @from, 'active', @flowRevision, @initiatedBy, @now, @now)`),
+        status, flow_revision, initiated_by, date_created, date_updated, concurrent_call)
+      VALUES (@flowId, @sid, @contactSid, @to, @from, 'active', @flowRevision, @initiatedBy, @now, @now, @concurrentCall)`),
     insertExecutionContext: db.prepare('INSERT INTO execution_contexts (execution_id, context) VALUES (?, ?)'),
     getExecution: db.prepare(`SELECT ${EXECUTION_COLUMNS} ${EXECUTION_SCOPE}`).raw(true),
     getExecutionContext: db.prepare(`SELECT ${EXECUTION_COLUMNS}, c.context ${EXECUTION_SCOPE.replace('FROM executions e', 'FROM executions e JOIN execution_contexts c ON c.execution_id = e.id')}`).raw(true),
@@ -136,7 +139,7 @@ export function createExecutionRepository (db: DB) {
    */
   function createExecution (accountSid: string, flow: FlowRecord, input: NewExecution): CreateExecutionResult {
     if (flow.accountSid !== accountSid) throw new Error('flow belongs to another account')
-    const active = toExecutionOrUndefined(s.findActiveExecution.get({ flowId: flow.id, to: input.to, from: input.from }))
+    const active = input.concurrentCall === true ? undefined : toExecutionOrUndefined(s.findActiveExecution.get({ flowId: flow.id, to: input.to, from: input.from }))
     if (active !== undefined) return { outcome: 'active-exists', execution: active }
     const { lastInsertRowid } = s.insertExecution.run({
       flowId: flow.id,
@@ -146,7 +149,8 @@ export function createExecutionRepository (db: DB) {
       from: input.from,
       flowRevision: input.flowRevision,
       initiatedBy: input.initiatedBy,
-      now: input.now
+      now: input.now,
+      concurrentCall: input.concurrentCall === true ? 1 : 0
     })
     s.insertExecutionContext.run(lastInsertRowid, JSON.stringify(input.context))
     return {

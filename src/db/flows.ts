@@ -72,6 +72,7 @@ export function createFlowRepository (db: DB) {
     bumpRevision: db.prepare('UPDATE flows SET revision = @revision, date_updated = @now WHERE id = @flowId'),
     setTestUsers: db.prepare('UPDATE flows SET test_users = @testUsers, date_updated = @now WHERE account_sid = @accountSid AND sid = @sid'),
     delete: db.prepare('DELETE FROM flows WHERE account_sid = ? AND sid = ?'),
+    owners: db.prepare('SELECT account_sid FROM flows WHERE sid = ? ORDER BY account_sid').pluck(),
     setOrigin: db.prepare('UPDATE flows SET origin = @origin WHERE account_sid = @accountSid AND sid = @sid'),
     listAfter: db.prepare(`SELECT ${FLOW_COLUMNS} ${FLOW_FROM} WHERE f.account_sid = @accountSid
         AND (f.date_created < @edgeDate OR (f.date_created = @edgeDate AND f.id < @edgeId))
@@ -249,5 +250,10 @@ export function createFlowRepository (db: DB) {
     return [...found.values()]
   }
 
-  return { clearFlowCaches, findFlow, widgetsNamed, createFlow, addRevision, setFlowOrigin, getRevision, listFlows, listRevisions, setTestUsers, deleteFlow }
+  /** The accounts that have a flow with this SID (a flows folder loads its flows into every account). */
+  function accountsWithFlow (sid: string): string[] {
+    return s.owners.all(sid) as string[]
+  }
+
+  return { clearFlowCaches, findFlow, accountsWithFlow, widgetsNamed, createFlow, addRevision, setFlowOrigin, getRevision, listFlows, listRevisions, setTestUsers, deleteFlow }
 }

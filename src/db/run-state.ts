@@ -81,7 +81,7 @@ export function createRunStateRepository (db: DB) {
     // execution started over REST with From=MG…); the exact address wins when both have an active execution.
     activeForContact: db.prepare(`SELECT ${STATE_COLUMNS} ${REF_FROM}
       WHERE f.account_sid = @accountSid AND f.sid = @flowSid AND e.contact_channel_address = @contact
-        AND e.from_address IN (@channel, @service) AND e.status = 'active'
+        AND e.from_address IN (@channel, @service) AND e.status = 'active' AND e.concurrent_call = 0
       ORDER BY e.from_address = @channel DESC LIMIT 1`)
   }
 

@@ -13,7 +13,8 @@ const TABLES: ReadonlyArray<{ name: string, json: readonly string[] }> = [
   { name: 'execution_contexts', json: ['context'] },
   { name: 'steps', json: ['context'] },
   { name: 'widget_outbox', json: ['detail'] },
-  { name: 'inbound_messages', json: [] }
+  { name: 'inbound_messages', json: [] },
+  { name: 'calls', json: ['twiml'] }
 ]
 
 /**
@@ -23,7 +24,8 @@ const TABLES: ReadonlyArray<{ name: string, json: readonly string[] }> = [
 const SID_COLUMNS: Readonly<Record<string, Readonly<Record<string, SidPrefix>>>> = {
   flows: { account_sid: 'AC', sid: 'FW' },
   executions: { sid: 'FN', contact_sid: 'FC' },
-  steps: { sid: 'FT' }
+  steps: { sid: 'FT' },
+  calls: { account_sid: 'AC', sid: 'CA', execution_sid: 'FN' }
 }
 
 export const SNAPSHOT_FORMAT = 'studio-emulator/snapshot'
@@ -57,6 +59,8 @@ export function createSnapshotRepository (db: DB, extraTables: ReadonlyArray<{ n
   const deleteAccountOutbox = db.prepare('DELETE FROM widget_outbox WHERE account_sid = ?')
   const deleteInbound = db.prepare('DELETE FROM inbound_messages')
   const deleteAccountInbound = db.prepare('DELETE FROM inbound_messages WHERE account_sid = ?')
+  const deleteCalls = db.prepare('DELETE FROM calls')
+  const deleteAccountCalls = db.prepare('DELETE FROM calls WHERE account_sid = ?')
   const deleteEvents = db.prepare('DELETE FROM event_outbox')
   const deleteAccountEvents = db.prepare('DELETE FROM event_outbox WHERE account_sid = ?')
 
@@ -77,6 +81,7 @@ export function createSnapshotRepository (db: DB, extraTables: ReadonlyArray<{ n
     deleteEvents.run()
     deleteOutbox.run()
     deleteInbound.run()
+    deleteCalls.run()
   })
 
   /** Deletes one account's flows and everything under them, and its events. */
@@ -85,6 +90,7 @@ export function createSnapshotRepository (db: DB, extraTables: ReadonlyArray<{ n
     deleteAccountEvents.run(accountSid)
     deleteAccountOutbox.run(accountSid)
     deleteAccountInbound.run(accountSid)
+    deleteAccountCalls.run(accountSid)
   })
 
   /** Replaces all data with a snapshot, in one transaction: a bad snapshot changes nothing. */

@@ -1,5 +1,6 @@
 // The data layer: the repositories (the only code with SQL), opened over one database. accountSid comes first in
 // every repository method and reaches every WHERE clause, so one account can never read or change another's rows.
+import { createCallRepository } from './calls.js'
 import { createExecutionRepository } from './executions.js'
 import { createFlowRepository } from './flows.js'
 import { createMessageOutboxRepository } from './message-outbox.js'
@@ -48,6 +49,7 @@ export function createStore (db: DB) {
     ...createEventOutboxRepository(db),
     ...createMessageOutboxRepository(db),
     ...createRunStateRepository(db),
+    ...createCallRepository(db),
     // Whole-state writes replace flows behind the flow cache's back: clear it with them.
     exportSnapshot: snapshots.exportSnapshot,
     importSnapshot: (doc: unknown) => { try { snapshots.importSnapshot(doc) } finally { flows.clearFlowCaches() } },

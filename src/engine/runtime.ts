@@ -16,7 +16,9 @@ import { MAX_AGE_MS, MAX_STEPS } from './limits.js'
 import { createRecorder, type Effect, type RecorderHooks, type State } from './recorder.js'
 import { createScheduler, type ExecutionKey, type Job } from './scheduler.js'
 import { createSubflows } from './subflows.js'
-import type { Outcome, OutboxEntry } from './widgets.js'
+import { LIVE_CALL_STATUSES } from '../db/calls.js'
+import type { CallReport, CallView, NewCall, Outcome, OutboxEntry, WidgetEnv } from './widget-env.js'
+import { declaredEvents } from './widget-env.js'
 
 /**
  * The widgets and Liquid (liquidjs) load on the first widget run, not at startup: an emulator that only stores
@@ -95,18 +97,27 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     if (trigger.message !== undefined) return 'incomingMessage'
     if (trigger.parent !== undefined) return 'incomingParent'
     if (trigger.call !== undefined) return 'incomingCall'
+    if (trigger.conversation !== undefined) return 'incomingConversationMessage'
     return 'incomingRequest'
   }
 
-  /** The outcome a job brings to an execution's current widget; undefined when the job no longer applies. */
-  function resumedOutcome (e: EngineExecution, job: Job): Outcome | null | undefined {
+  /**
+   * The outcome a job brings to an execution's current widget; undefined when the job no longer applies. A report
+   * from the call is handed to the voice widget waiting on it (`report`), which decides its event.
+   */
+  function resumedOutcome (e: EngineExecution, job: Job): Outcome | { report: CallReport, hangup: boolean } | null | undefined {
     switch (job.kind) {
       case 'run': return e.waitKind === 'run' ? null : undefined
       case 'reply': return e.waitKind === 'reply' ? { event: 'incomingMessage', publish: { inbound: job.inbound } } : undefined
       case 'timeout':
         if (e.waitUntil === null || e.waitUntil > clock.now() || (e.waitKind !== 'reply' && e.waitKind !== 'call')) return undefined
+        if (e.waitKind === 'call') return { report: { event: e.waitEvent ?? 'timeout', fields: {} }, hangup: false }
         return { event: e.waitEvent ?? 'timeout' }
       case 'subflow-ended': return e.waitKind === 'subflow' ? subflows.endedOutcome(e.execution.accountSid, job.childSid) : undefined
+      // A report for another wait (an older FlowStep) changes nothing: the call gets the TwiML it should follow now.
+      case 'call': return e.waitKind === 'call' && (job.step === null || job.step === e.stepCount) ? { report: { event: job.event, fields: job.fields }, hangup: false } : undefined
+      // The caller hung up: a widget waiting on the call takes `hangup` if it has it; anything else ends the execution.
+      case 'hangup': return e.waitKind === 'call' ? { report: { event: 'hangup', fields: job.fields }, hangup: true } : { end: 'CALL_ENDED' }
     }
   }
 
@@ -133,7 +144,8 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     // A job that resumes a wait applies only while the execution still waits for that.
     const resumed = resumedOutcome(e, job)
     if (resumed === undefined) return
-    let outcome: Outcome | undefined = resumed ?? undefined
+    let report = resumed !== null && 'report' in resumed ? resumed : undefined
+    let outcome: Outcome | undefined = resumed === null || 'report' in resumed ? undefined : resumed
     // Ended over REST while an HTTP widget waited for its answer: the request finishes and the flow goes on, recording
     // its Steps, up to the next widget that would message or call the contact.
     let finishing = false
@@ -152,6 +164,11 @@ export function createFlowRuntime (deps: RuntimeDeps) {
         }
       } else {
         const effects: Effect[] = []
+        if (report !== undefined) {
+          outcome = await resumeWidget(e, state, level.context, report, effects)
+          report = undefined
+          if (outcome === undefined) return
+        }
         if (outcome === undefined && !level.inFrame && e.frame !== null) outcome = subflows.finishedOutcome(e)
         if (outcome === undefined) {
           outcome = state.type === 'trigger'
@@ -159,6 +176,10 @@ export function createFlowRuntime (deps: RuntimeDeps) {
             : await runWidget(e, state, level.context, effects)
           if (scheduler.isStopped()) return
           if (!finishing && !level.inFrame && FINISHES_AFTER_END.has(state.type) && endedByApi(e)) finishing = true
+        }
+        if ('end' in outcome) {
+          if (!finishing && recorder.end(e, outcome.end)) afterEnd(e)
+          return
         }
         if (finishing) {
           if ('wait' in outcome || outcome.event === TEMPLATE_ERROR) return
@@ -195,21 +216,24 @@ export function createFlowRuntime (deps: RuntimeDeps) {
   }
 
   /**
-   * Runs a widget. What it sends and starts is collected in `effects`, written with its transition or wait. A
-   * Liquid error takes the widget's failure event when it has one, else ends the execution.
+   * What a widget may use (widget-env.ts). What it sends, starts and places is collected in `effects`, written with
+   * its transition or wait.
    */
-  async function runWidget (e: EngineExecution, state: State, context: JsonObject, effects: Effect[]): Promise<Outcome> {
-    const [{ WIDGETS, OTHER_WIDGET }, { StudioTemplateError, renderTemplate, renderValue }] = await loadWidgets()
+  function widgetEnv (e: EngineExecution, state: State, context: JsonObject, effects: Effect[], liquid: Awaited<ReturnType<typeof loadWidgets>>[1]): WidgetEnv {
+    const { renderTemplate, renderValue } = liquid
     const now = clock.now()
     const renderOpts = { now }
     const { accountSid, flowSid, sid: executionSid } = e.execution
-    const env = {
+    let call: CallView | null | undefined
+    return {
       widget: state.widget,
       name: state.name,
       type: state.type,
       flowSid,
+      accountSid,
       context,
       now,
+      step: e.stepCount,
       render: (template: unknown) => typeof template === 'string' ? renderTemplate(template, context, renderOpts) : template === undefined || template === null ? '' : String(template),
       renderValue: <T>(value: T): T => renderValue(value, context, renderOpts),
       send: (entry: OutboxEntry) => {
@@ -237,17 +261,72 @@ export function createFlowRuntime (deps: RuntimeDeps) {
         if ('error' in planned) return planned
         effects.push(planned.effect)
         return { started: true as const }
+      },
+      call: () => {
+        if (call === undefined) {
+          const c = store.callOfExecution(accountSid, executionSid)
+          call = c === undefined ? null : { sid: c.sid, direction: c.direction, from: c.from, to: c.to, status: c.status, live: LIVE_CALL_STATUSES.has(c.status) }
+        }
+        return call ?? undefined
+      },
+      placeCall: (c: NewCall) => {
+        const sid = newSid('CA')
+        // The call of the execution's own flow (a subflow's call is its parent's).
+        const record = { accountSid, sid, flowSid: e.execution.flowSid, executionSid, direction: 'outbound-api' as const, from: c.from, to: c.to, status: c.status, answeredBy: c.answeredBy, twiml: null, twimlStep: null, dateCreated: now, dateUpdated: now }
+        effects.push(() => store.insertCall(record))
+        call = { sid, direction: record.direction, from: c.from, to: c.to, status: c.status, live: LIVE_CALL_STATUSES.has(c.status) }
+        return sid
       }
     }
+  }
+
+  /** The writes an outcome asks of the execution's call: the TwiML it now follows, its new status. */
+  function callEffects (e: EngineExecution, env: WidgetEnv, outcome: Outcome, effects: Effect[]): void {
+    const call = env.call()
+    if (call === undefined) return
+    const ref = { accountSid: e.execution.accountSid, sid: call.sid, flowSid: e.execution.flowSid }
+    const now = env.now
+    if ('wait' in outcome && outcome.wait === 'call' && outcome.twiml !== undefined) {
+      const twiml = outcome.twiml as unknown as JsonObject[]
+      effects.push(() => store.setCallTwiml(ref, twiml, e.stepCount, now))
+    }
+    if ('callStatus' in outcome && outcome.callStatus !== undefined) {
+      const { status, answeredBy } = outcome.callStatus
+      effects.push(() => store.setCallStatus(ref, status, now, answeredBy ?? null))
+    }
+  }
+
+  /**
+   * Runs a widget. A Liquid error takes the widget's failure event when it has one, else ends the execution.
+   */
+  async function runWidget (e: EngineExecution, state: State, context: JsonObject, effects: Effect[]): Promise<Outcome> {
+    const modules = await loadWidgets()
+    const [{ WIDGETS, OTHER_WIDGET }, { StudioTemplateError }] = modules
+    const env = widgetEnv(e, state, context, effects, modules[1])
     const widget = WIDGETS[state.type] ?? OTHER_WIDGET
     try {
-      return await widget(env)
+      const outcome = await widget(env)
+      callEffects(e, env, outcome, effects)
+      return outcome
     } catch (err) {
       if (!(err instanceof StudioTemplateError)) throw err
       const failure = ['failed', 'fail', 'deliveryFailure'].find(ev => (state.widget.transitions as JsonObject[] | undefined)?.some(t => t?.event === ev))
       if (failure !== undefined) return { event: failure, publish: { error: err.message } }
       return { event: TEMPLATE_ERROR }
     }
+  }
+
+  /**
+   * What a voice widget waiting on the call takes from its report; undefined when the report is not for it. The
+   * caller hanging up takes the widget's `hangup` where it has one, and otherwise ends the execution.
+   */
+  async function resumeWidget (e: EngineExecution, state: State, context: JsonObject, r: { report: CallReport, hangup: boolean }, effects: Effect[]): Promise<Outcome | undefined> {
+    if (r.hangup) return declaredEvents(state.widget).includes('hangup') ? { event: 'hangup', publish: { ...r.report.fields } } : { end: 'CALL_ENDED' }
+    const modules = await loadWidgets()
+    const env = widgetEnv(e, state, context, effects, modules[1])
+    const outcome = modules[0].resumeWidget(env, r.report)
+    if (outcome !== undefined) callEffects(e, env, outcome, effects)
+    return outcome
   }
 
   /** Whether the execution was ended over REST (since its job began). */

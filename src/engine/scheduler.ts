@@ -8,6 +8,13 @@ export type Job =
   | { kind: 'reply', inbound: JsonObject }
   | { kind: 'timeout' }
   | { kind: 'subflow-ended', childSid: string }
+  /**
+   * The call reported to the voice widget it waits on (Studio's webhook with `FlowEvent`, or an outbound call
+   * answered, busy, …): `step` is the wait it names (FlowStep), null for any.
+   */
+  | { kind: 'call', event: string, fields: Record<string, string>, step: number | null }
+  /** The call ended (Twilio's status callback): a widget with `hangup` takes it, otherwise the execution ends. */
+  | { kind: 'hangup', fields: Record<string, string> }
 
 export interface ExecutionKey {
   accountSid: string
@@ -22,9 +29,9 @@ export function createScheduler (run: (ref: ExecutionKey, job: Job) => Promise<v
   let stopped = false
   const idleWaiters: Array<() => void> = []
 
-  /** Queues a job for an execution after the ones it already has. */
-  function schedule (ref: ExecutionKey, job: Job): void {
-    if (stopped) return
+  /** Queues a job for an execution after the ones it already has; the promise settles when that job is done. */
+  function schedule (ref: ExecutionKey, job: Job): Promise<void> {
+    if (stopped) return Promise.resolve()
     inFlight++
     const previous = chains.get(ref.sid) ?? Promise.resolve()
     const next = previous.then(async () => await run(ref, job)).catch((err: unknown) => {
@@ -34,6 +41,7 @@ export function createScheduler (run: (ref: ExecutionKey, job: Job) => Promise<v
       settle()
     })
     chains.set(ref.sid, next)
+    return next
   }
 
   /** Runs a new execution from its Trigger once the current turn is over (after the create has answered). */

@@ -1,63 +1,14 @@
 // What each Studio widget does when it runs: the event it takes, what it publishes under widgets.<name>, what it
 // sends (recorded in the widget outbox), and when it waits. Sources per widget in src/engine/README.md.
 import type { JsonObject } from '../types.js'
-import { WIDGET_TYPES, choosableEvents } from '../studio/widget-types.js'
-import type { WidgetChoice } from './choices.js'
+import { WIDGET_TYPES } from '../studio/widget-types.js'
 import { HttpFailure, type HttpRequest, type HttpResponse } from './http.js'
 import { StudioTemplateError } from './liquid.js'
 import { evaluateCondition } from './split.js'
+import { VOICE_WIDGETS, runVoiceWidget } from './voice.js'
+import { chosenFor, props, text, type CallReport, type Outcome, type Widget, type WidgetEnv } from './widget-env.js'
 
-/** The result of running a widget: a transition to take, or a wait. */
-export type Outcome =
-  | { event: string, publish?: JsonObject, variables?: JsonObject, transition?: JsonObject }
-  /** `untilEvent`: the event taken at `until` instead of `timeout` (a delivery failure a test scheduled). */
-  | { wait: 'reply', until: number, untilEvent?: string, publish?: JsonObject }
-  /** run-subflow: its subflow runs inside the execution; the widget takes `completed` or `failed` when it ends. */
-  | { wait: 'subflow' }
-  | { wait: 'call', until: number | null, publish?: JsonObject }
-
-export interface OutboxEntry {
-  kind: string
-  to?: string | null
-  from?: string | null
-  body?: string | null
-  detail: JsonObject
-  /** 'SM' for messages (Twilio's Message SID prefix), otherwise a record id. */
-  prefix?: 'SM' | 'MM'
-}
-
-/** What a widget may use: the context, Liquid, the clock, the outbox, HTTP, subflows and test choices. */
-export interface WidgetEnv {
-  widget: JsonObject
-  name: string
-  type: string
-  flowSid: string
-  context: JsonObject
-  now: number
-  render: (template: unknown) => string
-  renderValue: <T>(value: T) => T
-  send: (entry: OutboxEntry) => string
-  http: (req: HttpRequest) => Promise<HttpResponse>
-  choice: () => WidgetChoice | undefined
-  startSubflow: (flowSid: string, revision: string, parameters: JsonObject) => { started: true } | { error: string }
-}
-
-type Widget = (env: WidgetEnv) => Promise<Outcome> | Outcome
-
-const props = (env: WidgetEnv): JsonObject => (typeof env.widget.properties === 'object' && env.widget.properties !== null ? env.widget.properties : {}) as JsonObject
-const text = (v: unknown): string => typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v)
-
-/**
- * The test's choice for this widget (POST /__emulator/widget-events), when its event is one this widget's type can
- * be chosen to take. The control API refuses any other; one made for a same-named widget of another type in
- * another flow is used up here and ignored.
- */
-function chosenFor (env: WidgetEnv): WidgetChoice | undefined {
-  const c = env.choice()
-  if (c === undefined) return undefined
-  const declared = Array.isArray(env.widget.transitions) ? (env.widget.transitions as JsonObject[]).map(t => text(t?.event)) : []
-  return choosableEvents(env.type, declared).includes(c.event) ? c : undefined
-}
+export type { Outcome, OutboxEntry, WidgetEnv } from './widget-env.js'
 
 /**
  * What a chosen HTTP result publishes: the choice's `publish` as given; a `body` there is published as a response's
@@ -107,9 +58,23 @@ function sendMessage (env: WidgetEnv): { published: JsonObject } | { failed: str
     throw err
   }
   if (m.to === '' || m.from === '' || (m.body === '' && m.mediaUrl === null)) return { failed: 'a message needs To, From, and a Body or media URL' }
+  const conversationSid = conversationOf(env)
+  if (conversationSid !== undefined) {
+    // In a Conversations execution Studio adds the message to the conversation (an IM… Conversation Message).
+    const sid = env.send({ kind: 'message', to: m.to, from: m.from, body: m.body, detail: { ...m.detail, conversation_sid: conversationSid }, prefix: 'IM' })
+    return { published: { outbound: { Body: m.body, From: m.from, Sid: sid, Status: 'sent', To: m.to, ConversationSid: conversationSid } } }
+  }
   const sid = env.send({ kind: 'message', to: m.to, from: m.from, body: m.body, detail: m.detail, prefix: 'SM' })
   // Studio publishes the message as its API created it: widgets.NAME.outbound.{Body,From,Sid,Status,To}.
   return { published: { outbound: { Body: m.body, From: m.from, Sid: sid, Status: 'queued', To: m.to } } }
+}
+
+/** The conversation an incomingConversationMessage execution runs in (trigger.conversation.ConversationSid). */
+function conversationOf (env: WidgetEnv): string | undefined {
+  const trigger = env.context.trigger
+  const conversation = trigger !== null && typeof trigger === 'object' && !Array.isArray(trigger) ? (trigger as JsonObject).conversation : undefined
+  const sid = conversation !== null && typeof conversation === 'object' && !Array.isArray(conversation) ? (conversation as JsonObject).ConversationSid : undefined
+  return typeof sid === 'string' && sid !== '' ? sid : undefined
 }
 
 /** Studio's send-and-wait timeout: a string of seconds, default 3600 (one hour). */
@@ -307,5 +272,16 @@ export const OTHER_WIDGET: Widget = recordedWidget('other')
 export const WIDGETS: Readonly<Record<string, Widget>> = Object.fromEntries(
   Object.entries(WIDGET_TYPES)
     .filter(([type]) => type !== 'trigger')
-    .map(([type, t]) => [type, NATIVE[type] ?? (t.records === undefined ? OTHER_WIDGET : recordedWidget(t.records))])
+    .map(([type, t]) => {
+      const recorded = t.records === undefined ? OTHER_WIDGET : recordedWidget(t.records)
+      const voice = Object.hasOwn(VOICE_WIDGETS, type) ? VOICE_WIDGETS[type] : undefined
+      // A voice widget follows the execution's call; without one it is recorded.
+      const widget: Widget = voice === undefined ? NATIVE[type] ?? recorded : (env) => runVoiceWidget(env, voice) ?? recorded(env)
+      return [type, widget]
+    })
 )
+
+/** What a voice widget waiting on the call takes from the call's report; undefined when the report is not for it. */
+export function resumeWidget (env: WidgetEnv, report: CallReport): Outcome | undefined {
+  return Object.hasOwn(VOICE_WIDGETS, env.type) ? VOICE_WIDGETS[env.type]?.resume(env, report) : undefined
+}

@@ -84,3 +84,59 @@ export const faultRuleBody = {
     probability: { type: ['number', 'null'], minimum: 0, maximum: 1 }
   }
 } as const
+
+/** POST /calls: {"flow_sid": "FW…", "from": "+1555…", "to": "+1555…", "account_sid": "AC…", "fields": {"CallerName": "…"}}. */
+export const startCallBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['flow_sid', 'from', 'to'],
+  properties: {
+    flow_sid: nonEmptyText,
+    from: nonEmptyText,
+    to: nonEmptyText,
+    account_sid: text,
+    fields: { type: 'object', additionalProperties: { type: 'string' } }
+  }
+} as const
+
+export const callsQuery = query('account', 'flow', 'execution', 'limit')
+
+/** POST /calls/{CallSid}/digits: {"digits": "1#"}. */
+export const digitsBody = {
+  type: 'object', additionalProperties: false, required: ['digits'], properties: { digits: { type: 'string', pattern: '^[0-9*#]+$' } }
+} as const
+
+/** POST /calls/{CallSid}/speech: {"speech": "sales", "confidence": 0.92}. */
+export const speechBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['speech'],
+  properties: { speech: nonEmptyText, confidence: { type: 'number', minimum: 0, maximum: 1 } }
+} as const
+
+/** POST /calls/{CallSid}/answer: {"answered_by": "machine_start"} (optional). */
+export const answerBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: { answered_by: { enum: ['human', 'fax', 'unknown', 'machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other'] } }
+} as const
+
+/** POST /calls/{CallSid}/refuse: {"status": "busy"}. */
+export const refuseBody = {
+  type: 'object', additionalProperties: false, required: ['status'], properties: { status: { enum: ['busy', 'no-answer', 'failed'] } }
+} as const
+
+/** POST /calls/{CallSid}/continue: {"fields": {"DialCallStatus": "no-answer"}} (optional). */
+export const continueBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: { fields: { type: 'object', additionalProperties: { type: 'string' } } }
+} as const
+
+/** POST /conversations/{ConversationSid}/messages: {"flow_sid": "FW…", "author": "+1555…", "body": "hi"}. */
+export const conversationMessageBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['flow_sid', 'author'],
+  properties: { flow_sid: nonEmptyText, author: nonEmptyText, body: text, account_sid: text, attributes: text }
+} as const

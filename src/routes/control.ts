@@ -18,6 +18,8 @@ import { adminTokenRequired, invalidFaultRule, invalidParameter, invalidSnapshot
 import { isSid } from '../twilio/sid.js'
 import { choosableEvents } from '../studio/widget-types.js'
 import type { ControllableClock } from '../clock.js'
+import type { Caller } from '../control/caller.js'
+import { contactRoutes } from './contact.js'
 import { parseTwilioDate } from '../twilio/dates.js'
 
 export interface ControlRoutesOptions {
@@ -32,6 +34,8 @@ export interface ControlRoutesOptions {
   clock: ControllableClock
   engine: { idle: () => Promise<void>, tick: () => void, resume: () => void }
   choices: WidgetChoices
+  /** Plays the contact: calls and Conversations messages (routes/contact.ts). */
+  caller: Caller
 }
 
 /** Snapshots of demo environments can be large. */
@@ -66,6 +70,8 @@ export const controlRoutes = refusingOtherMethods(async function controlRoutes (
     const q = request.query as Record<string, unknown> | undefined
     if (q !== null && typeof q === 'object') for (const [k, v] of Object.entries(q)) if (Array.isArray(v)) q[k] = v[0]
   })
+
+  await app.register(contactRoutes, { caller: opts.caller, store, publicUrl: config.publicUrl })
 
   app.post<{ Querystring: { account?: string } }>('/reset', { schema: { querystring: resetQuery, body: noBody } }, async function reset (request) {
     const account = request.query.account

@@ -1,34 +1,67 @@
-// Studio's webhook, where Twilio posts inbound messages for a flow: POST /v1/Accounts/{AccountSid}/Flows/{FlowSid}.
-// No Basic auth (Twilio signs these requests instead); the account must be one the emulator knows. The body is
-// Twilio's incoming-message webhook (From and To required; MessagingServiceSid when the number belongs to a
-// Messaging Service); the fields left out get Twilio's defaults in studio/inbound.ts.
-import type { FastifyInstance } from 'fastify'
+// Studio's webhook, where Twilio posts for a flow: POST /v1/Accounts/{AccountSid}/Flows/{FlowSid}. No Basic auth
+// (Twilio signs these requests instead); the account must be one the emulator knows. Three kinds of post arrive:
+// - a voice request (CallSid, CallStatus): a call, a report from its TwiML (`?FlowEvent=…`), or its status
+//   callback; answered with TwiML (studio/calls.ts);
+// - a Conversations onMessageAdded webhook (EventType, ConversationSid); studio/inbound.ts;
+// - an incoming message (From and To required; MessagingServiceSid when the number belongs to a Messaging Service);
+//   the fields left out get Twilio's defaults in studio/inbound.ts.
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { missingParameter, resourceMissing } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'
-import type { InboundService } from '../studio/inbound.js'
+import { twimlResponse, type TwimlVerb } from '../twilio/twiml.js'
+import { absoluteTwiml, isVoiceRequest, type CallService } from '../studio/calls.js'
+import { isConversationEvent, type InboundService } from '../studio/inbound.js'
+import { baseUrlOf } from '../http/base-url.js'
 import { refusingOtherMethods } from '../http/methods.js'
 import { formBodiesOnly } from '../http/twilio-api.js'
 
 export interface InboundRoutesOptions {
   accountSids: readonly string[]
   inbound: InboundService
+  calls: CallService
+  publicUrl: string | undefined
 }
 
-const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+const sendTwiml = async (reply: FastifyReply, outcome: string, verbs: readonly TwimlVerb[]) =>
+  await reply.code(200).header('x-studio-emulator-outcome', outcome).type('text/xml').send(twimlResponse(verbs))
+
+/** The first value of each form field (Twilio never repeats one). */
+function formFields (body: unknown): Record<string, string> {
+  const fields: Record<string, string> = {}
+  if (body === null || typeof body !== 'object') return fields
+  for (const [k, v] of Object.entries(body)) fields[k] = Array.isArray(v) ? String(v[0]) : String(v)
+  return fields
+}
 
 export const inboundRoutes = refusingOtherMethods(async function inboundRoutes (app: FastifyInstance, opts: InboundRoutesOptions) {
   await formBodiesOnly(app)
   const path = '/v1/Accounts/:AccountSid/Flows/:FlowSid'
 
-  app.post<{ Params: { AccountSid: string, FlowSid: string }, Body: Record<string, unknown> }>(path, async function incomingMessage (request, reply) {
+  app.post<{ Params: { AccountSid: string, FlowSid: string }, Querystring: Record<string, unknown>, Body: Record<string, unknown> }>(path, async function flowWebhook (request, reply) {
     const { AccountSid, FlowSid } = request.params
     if (!opts.accountSids.includes(AccountSid) || !isSid('FW', FlowSid)) throw resourceMissing()
-    const body = request.body !== null && typeof request.body === 'object' ? request.body : {}
-    const fields: Record<string, string> = {}
-    for (const [k, v] of Object.entries(body)) fields[k] = Array.isArray(v) ? String(v[0]) : String(v)
+    const fields = formFields(request.body)
+    // Studio's own URL parameters (the query string of the URLs in its TwiML, or ?FlowEvent=return from a TwiML Redirect).
+    const query = formFields(request.query)
+
+    if (isVoiceRequest(fields)) {
+      // Extra parameters on a URL back to Studio (…?FlowEvent=return&foo=bar) reach the widget with the posted fields.
+      const { FlowEvent, FlowStep, ...extra } = query
+      const result = await opts.calls.receive(AccountSid, FlowSid, { ...extra, ...fields }, { FlowEvent, FlowStep })
+      request.log.info({ flow: FlowSid, outcome: result.outcome, call: result.call?.sid, execution: result.call?.executionSid }, 'voice request')
+      const webhookUrl = `${baseUrlOf(request, opts.publicUrl)}/v1/Accounts/${AccountSid}/Flows/${FlowSid}`
+      return await sendTwiml(reply, result.outcome, absoluteTwiml(result.twiml, webhookUrl))
+    }
+
+    if (isConversationEvent(fields)) {
+      const result = opts.inbound.receiveConversationMessage(AccountSid, FlowSid, fields)
+      request.log.info({ flow: FlowSid, outcome: result.outcome, execution: result.executionSid }, 'conversation message')
+      return await sendTwiml(reply, result.outcome, [])
+    }
+
     for (const name of ['From', 'To']) if (fields[name] === undefined || fields[name] === '') throw missingParameter(name)
     const result = opts.inbound.receiveMessage(AccountSid, FlowSid, fields)
     request.log.info({ flow: FlowSid, outcome: result.outcome, execution: result.executionSid }, 'inbound message')
-    return await reply.code(200).header('x-studio-emulator-outcome', result.outcome).type('text/xml').send(EMPTY_TWIML)
+    return await sendTwiml(reply, result.outcome, [])
   })
 })

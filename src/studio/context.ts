@@ -3,16 +3,18 @@
 import type { RunState } from '../db/run-state.js'
 import type { JsonObject } from '../types.js'
 
-/** What started an execution: Studio's trigger.request, trigger.message or trigger.parent. */
+/** What started an execution: Studio's trigger.request, trigger.message, trigger.call, trigger.conversation or trigger.parent. */
 export type Trigger =
   | { request: { from: string, to: string, parameters: JsonObject } }
   | { message: JsonObject }
+  | { call: JsonObject }
+  | { conversation: JsonObject }
   | { parent: { parameters: JsonObject, flow_sid: string, execution_sid: string, step_sid: string } }
 
 export interface NewContext {
   flowSid: string
   executionSid: string
-  /** The flow's own address: From of a REST create, To of an inbound message. */
+  /** The flow's own address: From of a REST create, To of an inbound message or call, the ConversationSid of a conversation. */
   channelAddress: string
   /** `contact`: the contact's channel (a subflow inherits its parent's whole contact object). */
   contact: JsonObject

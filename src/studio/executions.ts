@@ -35,7 +35,14 @@ export function parseParameters (raw: string | undefined): JsonObject {
 
 export type ExecutionService = ReturnType<typeof createExecutionService>
 
-interface NewRun { sid: string, to: string, from: string, initiatedBy: string, context: JsonObject }
+interface NewRun { sid: string, to: string, from: string, initiatedBy: string, context: JsonObject, concurrentCall?: boolean }
+
+export interface BeginOptions {
+  /** False: the caller runs the execution itself (an incoming call answers with what the flow says first). */
+  run?: boolean
+  /** More writes for the same transaction, made only when the execution was created (a call's row). */
+  also?: (w: WriteBatch) => void
+}
 
 /** The engine's side of starting and ending: it runs what a create started, and resumes a subflow's parent. */
 export interface EnginePort {
@@ -70,9 +77,13 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
    * Creates an execution at its Trigger and hands it to the engine. An auto-registered flow's definition is
    * unknown, so the engine leaves its executions alone: they stay active until ended.
    */
-  function begin (accountSid: string, flow: FlowRecord, revision: FlowRevisionRecord, input: NewRun) {
-    const result = writer.batch(w => create(w, accountSid, flow, revision, input))
-    if (result.outcome === 'created' && flow.origin !== 'auto') engine.started(accountSid, input.sid)
+  function begin (accountSid: string, flow: FlowRecord, revision: FlowRevisionRecord, input: NewRun, options: BeginOptions = {}) {
+    const result = writer.batch(w => {
+      const created = create(w, accountSid, flow, revision, input)
+      if (created.outcome === 'created') options.also?.(w)
+      return created
+    })
+    if (result.outcome === 'created' && flow.origin !== 'auto' && options.run !== false) engine.started(accountSid, input.sid)
     return result
   }
 
@@ -86,7 +97,8 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
       flowRevision: revision.revision,
       initiatedBy: input.initiatedBy,
       context: input.context,
-      now: clock.now()
+      now: clock.now(),
+      concurrentCall: input.concurrentCall
     })
     if (created.outcome === 'created' && flow.origin !== 'auto') w.setRunState(accountSid, input.sid, startingRunState(revision.definition))
     return created

@@ -3,8 +3,8 @@
 // dropped when the contact's active execution is not waiting for a reply (as Studio does). The fields get Twilio's
 // defaults for those the caller left out, so that a flow reads {{trigger.message.NumMedia}} as in production.
 import type { Store } from '../db/store.js'
-import { resourceMissing } from '../twilio/errors.js'
-import { newSid } from '../twilio/sid.js'
+import { invalidParameter, missingParameter, resourceMissing } from '../twilio/errors.js'
+import { isSid, newSid } from '../twilio/sid.js'
 import type { JsonObject } from '../types.js'
 import type { Clock } from '../clock.js'
 import { contactAt, newExecutionContext } from './context.js'
@@ -14,7 +14,8 @@ import type { FlowService } from './flows.js'
 export type InboundOutcome = 'resumed' | 'started' | 'dropped'
 
 export interface ReplyPort {
-  schedule: (ref: { accountSid: string, sid: string }, job: { kind: 'reply', inbound: JsonObject }) => void
+  /** Hands the reply to the waiting execution; the promise settles once the execution has run on with it. */
+  schedule: (ref: { accountSid: string, sid: string }, job: { kind: 'reply', inbound: JsonObject } | { kind: 'run' }) => Promise<void>
 }
 
 /** Twilio's constant fields of an incoming-message webhook, sent with every SMS, MMS and WhatsApp message. */
@@ -47,6 +48,31 @@ export function inboundMessageFields (accountSid: string, fields: Record<string,
     AccountSid: accountSid
   }
 }
+
+/**
+ * The fields of a Conversations onMessageAdded webhook as Twilio posts them, with Twilio's for those left out
+ * (EventType, MessageSid, Index, DateCreated, Body, Attributes, Source), and the two Studio's Trigger documents for
+ * trigger.conversation besides them: From (the Author) and ChannelSid (the ConversationSid). AccountSid is always
+ * the webhook's account.
+ */
+export function conversationMessageFields (accountSid: string, fields: Record<string, string>, now: number): Record<string, string> {
+  return {
+    EventType: 'onMessageAdded',
+    MessageSid: newSid('IM'),
+    Index: '0',
+    DateCreated: new Date(now).toISOString(),
+    Body: '',
+    Attributes: '{}',
+    Source: 'SDK',
+    From: fields.Author ?? '',
+    ChannelSid: fields.ConversationSid ?? '',
+    ...fields,
+    AccountSid: accountSid
+  }
+}
+
+/** Whether a post to the flow webhook is a Conversations event rather than an SMS. */
+export const isConversationEvent = (fields: Record<string, string>): boolean => fields.EventType !== undefined || fields.ConversationSid !== undefined
 
 export type InboundService = ReturnType<typeof createInboundService>
 
@@ -88,5 +114,45 @@ export function createInboundService (deps: { store: Store, clock: Clock, flows:
     return { outcome, executionSid, messageSid }
   }
 
-  return { receiveMessage }
+  /**
+   * Takes a Conversations onMessageAdded webhook (a Studio webhook on the conversation): the Author is the contact
+   * and the conversation the flow's channel, so the next message in the same conversation resumes the Author's
+   * execution waiting in a send-and-wait (published as widgets.<name>.inbound.*), or starts an
+   * incomingConversationMessage execution. Other event types are acknowledged and ignored. `settled` resolves once
+   * the execution has run on with the message.
+   */
+  function receiveConversationMessage (accountSid: string, flowSid: string, given: Record<string, string>): { outcome: InboundOutcome | 'ignored', executionSid: string | null, messageSid: string | null, settled: Promise<void> } {
+    const flow = store.findFlow(accountSid, flowSid)
+    if (flow === undefined) throw resourceMissing()
+    if (given.EventType !== undefined && given.EventType !== 'onMessageAdded') return { outcome: 'ignored', executionSid: null, messageSid: null, settled: Promise.resolve() }
+    for (const name of ['ConversationSid', 'Author']) if (given[name] === undefined || given[name] === '') throw missingParameter(name)
+    if (!isSid('CH', given.ConversationSid)) throw invalidParameter('ConversationSid', 'must be a Conversation SID (CH followed by 32 hex digits)')
+    const fields: JsonObject = conversationMessageFields(accountSid, given, clock.now())
+    const messageSid = fields.MessageSid as string
+    const author = given.Author as string
+    const conversationSid = given.ConversationSid as string
+    const active = store.activeExecutionForContact(accountSid, flowSid, author, conversationSid)
+    let outcome: InboundOutcome
+    let executionSid: string | null = null
+    let settled = Promise.resolve()
+    if (active !== undefined) {
+      executionSid = active.execution.sid
+      if (active.waitKind === 'reply') {
+        settled = engine.schedule({ accountSid, sid: active.execution.sid }, { kind: 'reply', inbound: fields })
+        outcome = 'resumed'
+      } else outcome = 'dropped'
+    } else {
+      const { revision } = flows.executionTarget({ accountSid, principalSid: accountSid }, flowSid, author)
+      const sid = newSid('FN')
+      const context = newExecutionContext({ flowSid, executionSid: sid, channelAddress: conversationSid, contact: contactAt(author), trigger: { conversation: fields } })
+      const result = executions.begin(accountSid, flow, revision, { sid, to: author, from: conversationSid, initiatedBy: messageSid, context }, { run: false })
+      executionSid = result.execution.sid
+      outcome = result.outcome === 'created' ? 'started' : 'dropped'
+      if (outcome === 'started' && flow.origin !== 'auto') settled = engine.schedule({ accountSid, sid }, { kind: 'run' })
+    }
+    store.recordInboundMessage({ accountSid, flowSid, messageSid, from: author, to: conversationSid, body: given.Body ?? null, outcome, executionSid, now: clock.now() })
+    return { outcome, executionSid, messageSid, settled }
+  }
+
+  return { receiveMessage, receiveConversationMessage }
 }

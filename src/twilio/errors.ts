@@ -106,6 +106,11 @@ export function executionCannotBeReactivated (sid: string): TwilioError {
   return new TwilioError(409, 20409, `Execution ${sid} has ended and cannot be set back to active`)
 }
 
+/** The control API asked a simulated call for something it is not doing now (digits while no Gather listens, …). */
+export function callStateConflict (why: string): TwilioError {
+  return new TwilioError(409, 20409, why)
+}
+
 /** v2's documented conflict body when the contact already has an active execution in the flow. */
 export function executionAlreadyActive (sid: string): TwilioError {
   return new TwilioError(409, 20409,

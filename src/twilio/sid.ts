@@ -2,8 +2,11 @@
 import { createHash } from 'node:crypto'
 import { customAlphabet } from 'nanoid'
 
-/** Twilio's prefixes we mint, plus FR for the emulator's own fault rules. */
-export type SidPrefix = 'AC' | 'SK' | 'FW' | 'FN' | 'FT' | 'FC' | 'RQ' | 'SM' | 'MM' | 'US' | 'EV' | 'FR'
+/**
+ * Twilio's prefixes we mint (CA calls, RE recordings, QU queues, WT TaskRouter tasks, CH conversations, IM
+ * conversation messages, MB participants), plus FR for the emulator's own fault rules.
+ */
+export type SidPrefix = 'AC' | 'SK' | 'FW' | 'FN' | 'FT' | 'FC' | 'RQ' | 'SM' | 'MM' | 'US' | 'EV' | 'FR' | 'CA' | 'RE' | 'QU' | 'WT' | 'CH' | 'IM' | 'MB'
 
 const hex32 = customAlphabet('0123456789abcdef', 32)
 

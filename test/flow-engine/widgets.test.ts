@@ -267,11 +267,12 @@ test('run-subflow: failed when the subflow does not exist', async (t) => {
   assert.deepEqual((await stepsOf(app, parent, sid)).at(-1), ['Sub', 'failed', 'Ended', 'run-subflow'])
 })
 
-test('voice and Flex widgets are recorded in the outbox and take their documented default event, or the one a test chose', async (t) => {
+// Without a call (a REST execution that placed none): make-outgoing-call places one and waits, test/flow-engine/voice.test.ts.
+test('voice and Flex widgets in an execution without a call are recorded in the outbox and take their documented default event, or the one a test chose', async (t) => {
   const app = await buildTestApp(t)
   const types: Array<[string, string]> = [
     ['say-play', 'audioComplete'], ['gather-input-on-call', 'timeout'], ['connect-call-to', 'callCompleted'], ['enqueue-call', 'callComplete'],
-    ['record-voicemail', 'recordingComplete'], ['make-outgoing-call-v2', 'answered'], ['send-to-flex', 'callComplete'],
+    ['record-voicemail', 'recordingComplete'], ['send-to-flex', 'callComplete'],
     ['add-twiml-redirect', 'return'], ['capture-payments', 'success'], ['fork-stream', 'next']
   ]
   const states = types.map(([type, event], i) => widget(`W${i}`, type, { say: 'Hello {{flow.data.name}}' }, [
