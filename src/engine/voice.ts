@@ -320,8 +320,11 @@ const twimlRedirect: VoiceWidget = {
   }
 }
 
-/** Make Outgoing Call: answered with `AnsweredBy` only when answering-machine detection is on. */
-const machineDetection = (p: JsonObject): boolean => p.detect_answering_machine === true || (typeof p.machine_detection === 'string' && p.machine_detection !== '')
+/**
+ * Make Outgoing Call: answered with `AnsweredBy` only when answering-machine detection is on (the widget's
+ * `detect_answering_machine` switch; `machine_detection` is its mode, present in exports either way).
+ */
+const machineDetection = (p: JsonObject): boolean => p.detect_answering_machine === true
 
 /** The call's status for each outcome of Make Outgoing Call. */
 const CALL_OUTCOMES: Readonly<Record<string, 'in-progress' | 'busy' | 'no-answer' | 'failed'>> = {
