@@ -109,12 +109,13 @@ export function createCaller (deps: { store: Store, calls: CallService, inbound:
    * until a verb waits (Gather, Dial, Record, Enqueue, Pay, a Redirect elsewhere) or the call ends. TwiML that ends
    * the call (Hangup, or nothing more to do) gets Twilio's status callback, so Studio hears the call completed.
    */
-  async function follow (answer: VoiceAnswer, call: CallRecord, heard: Heard[]): Promise<CallState> {
+  async function follow (answer: VoiceAnswer, call: CallRecord, heard: Heard[], alreadyHeard = false): Promise<CallState> {
     let current = answer
     for (let i = 0; i < MAX_FOLLOWS; i++) {
       const c = current.call ?? call
-      heard.push(...heardIn(current.twiml))
       const step = nextStep(current.twiml)
+      // The TwiML the call is at was heard when an earlier action answered it, unless it is audio still to be played.
+      if (!(i === 0 && alreadyHeard && step.follow === undefined)) heard.push(...heardIn(current.twiml))
       if (step.follow !== undefined && LIVE_CALL_STATUSES.has(c.status)) {
         current = await post(c, { CallStatus: 'in-progress' }, step.follow)
         continue
@@ -141,7 +142,7 @@ export function createCaller (deps: { store: Store, calls: CallService, inbound:
   async function listened (callSid: string, heard: Heard[]): Promise<CallState> {
     const call = findCall(callSid)
     if (!LIVE_CALL_STATUSES.has(call.status)) throw callStateConflict(`Call ${callSid} has ended (${call.status})`)
-    return await follow(calls.current(call.accountSid, call.sid, call.flowSid), call, heard)
+    return await follow(calls.current(call.accountSid, call.sid, call.flowSid), call, heard, true)
   }
 
   /** A call into the flow from `from` to `to` (the flow's number), as Twilio posts an incoming call. */
