@@ -127,7 +127,7 @@ test('bad control requests are clear 4xx errors and change nothing', async (t) =
   const a = (await control(app, 'POST', '/calls', { flow_sid: flow, from: CALLER, to: FLOW_NUMBER })).body
   assertTwilioError(await control(app, 'POST', `/calls/${a.call.sid}/digits`, { digits: '1x' }), 400, 20001, /digits/)
   assertTwilioError(await control(app, 'POST', `/calls/${a.call.sid}/refuse`, { status: 'busy' }), 409, 20409, /not an outbound call/)
-  assertTwilioError(await control(app, 'POST', `/conversations/CH1/messages`, { flow_sid: flow, author: 'x' }), 400, 20001, /ConversationSid/)
+  assertTwilioError(await control(app, 'POST', '/conversations/CH1/messages', { flow_sid: flow, author: 'x' }), 400, 20001, /ConversationSid/)
   assert.equal((await stepsOf(app, flow, a.execution_sid)).length, 2, 'the call still listens at the menu')
   assert.equal((await call(app, 'GET', `/v2/Flows/${flow}/Executions`)).body.executions.length, 1)
 })

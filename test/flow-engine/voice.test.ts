@@ -2,9 +2,13 @@
 // and following that TwiML (its Redirects and action URLs, as Twilio would) advances the execution. The IVR is a
 // Studio export (test/fixtures/ivr.json): greeting, gather, split on digits or speech, say, dial, hang up.
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import twilio from 'twilio'
-import { ACCOUNT_A, ACCOUNT_B, assertTwilioError, buildTestApp, call } from '../support/helper.js'
+import { buildApp } from '../../src/app.js'
+import { ACCOUNT_A, ACCOUNT_B, assertTwilioError, buildTestApp, call, testConfig } from '../support/helper.js'
 import { contextOf, execution, flowOf, moveClock, outbox, publish, stepsOf, widget } from '../support/engine-helper.js'
 import { exportFixture } from '../support/flows.js'
 import { CALLER, FLOW_NUMBER, actionUrl, inCall, incomingCall, newCallSid, postForm, redirectUrl, webhook } from '../support/voice.js'
@@ -310,4 +314,24 @@ test('signed requests (X-Twilio-Signature) are taken like unsigned ones', async 
   const res = await app.inject({ method: 'POST', url: webhook(flow), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, payload: new URLSearchParams(fields).toString() })
   assert.equal(res.statusCode, 200)
   assert.match(res.body, /<Say /)
+})
+
+test('a call survives a restart: the TwiML it follows and its execution are on disk, and the next request goes on', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'studio-emulator-voice-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const config = testConfig({ db: join(dir, 'studio.db') })
+  const first = await buildApp({ config })
+  const flow = await publish(first, exportFixture('ivr'), 'IVR')
+  const callSid = newCallSid()
+  const menu = await postForm(first, redirectUrl((await incomingCall(first, flow, callSid)).body), inCall(callSid))
+  await first.close()
+
+  const second = await buildApp({ config })
+  t.after(async () => { await second.close() })
+  await second.ready()
+  const sales = await postForm(second, actionUrl(menu.body, 'Gather'), inCall(callSid, { Digits: '1' }))
+  assert.equal(sales.outcome, 'resumed')
+  assert.match(sales.body, /Sales is closed today/)
+  const [e] = await executionsOf(second, flow)
+  assert.deepEqual((await stepsOf(second, flow, e.sid)).map(s => s[1]), ['incomingCall', 'audioComplete', 'keypress', 'match'])
 })
