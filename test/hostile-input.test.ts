@@ -251,7 +251,16 @@ const OTHER_ROUTES: Route[] = [
   { path: '/__emulator/outbox', methods: ['GET', 'DELETE'] },
   { path: '/__emulator/clock', methods: ['GET', 'POST'] },
   { path: '/__emulator/idle', methods: ['GET'] },
-  { path: '/__emulator/widget-events', methods: ['GET', 'POST', 'DELETE'] }
+  { path: '/__emulator/widget-events', methods: ['GET', 'POST', 'DELETE'] },
+  { path: '/__emulator/calls', methods: ['GET', 'POST'] },
+  { path: '/__emulator/calls/{CallSid}', methods: ['GET'] },
+  { path: '/__emulator/calls/{CallSid}/digits', methods: ['POST'] },
+  { path: '/__emulator/calls/{CallSid}/speech', methods: ['POST'] },
+  { path: '/__emulator/calls/{CallSid}/continue', methods: ['POST'] },
+  { path: '/__emulator/calls/{CallSid}/answer', methods: ['POST'] },
+  { path: '/__emulator/calls/{CallSid}/refuse', methods: ['POST'] },
+  { path: '/__emulator/calls/{CallSid}/hangup', methods: ['POST'] },
+  { path: '/__emulator/conversations/{ConversationSid}/messages', methods: ['POST'] }
 ]
 
 const ALL_ROUTES = [...TWILIO_ROUTES, ...OTHER_ROUTES]
@@ -344,7 +353,8 @@ function buildQuery (g: fc.GeneratorValue): string {
   return '?' + pairs.join(pick(g, ['&', '&', '&', ';', '&&']))
 }
 
-const FORM_FIELDS = ['To', 'From', 'Parameters', 'Status', 'FriendlyName', 'Definition', 'CommitMessage', 'TestUsers', 'Body', 'MessageSid']
+const FORM_FIELDS = ['To', 'From', 'Parameters', 'Status', 'FriendlyName', 'Definition', 'CommitMessage', 'TestUsers', 'Body', 'MessageSid',
+  'CallSid', 'CallStatus', 'Digits', 'SpeechResult', 'EventType', 'ConversationSid', 'Author']
 
 /** A flow definition near the greeting one, with hostile names, transitions and Liquid in places. */
 const definitionText: fc.Arbitrary<string> = fc.tuple(fc.integer({ min: 0, max: 6 }), hostileText, fc.constantFrom(
@@ -369,6 +379,12 @@ function plausible (g: fc.GeneratorValue, name: string): string {
       return pick(g, ['+15551230000', '+15557650000', '+15550001111', 'client:alice', 'whatsapp:+15550002222', '+15552220000'])
     case 'Status': return pick(g, ['ended', 'ended', 'ended', 'active', 'active', 'draft', 'published', 'ENDED', 'Published', ' ended'])
     case 'Parameters': case 'Definition': return draw(g, jsonOrDefinition)
+    case 'CallSid': return pick(g, ['CA00000000000000000000000000000001', 'CA00000000000000000000000000000002', 'CA1', ''])
+    case 'CallStatus': return pick(g, ['ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'x'])
+    case 'Digits': return pick(g, ['1', '2#', '*', '', 'a'])
+    case 'EventType': return pick(g, ['onMessageAdded', 'onMessageAdded', 'onConversationUpdated'])
+    case 'ConversationSid': return pick(g, ['CH00000000000000000000000000000001', 'CH1'])
+    case 'Author': return pick(g, ['alice', '+15551230000'])
     default: return pick(g, ['flow', 'x', 'hello'])
   }
 }
@@ -565,7 +581,25 @@ function validValue (g: fc.GeneratorValue, path: string, name: string): string {
   }
 }
 
-const CONTROL_JSON = new Map<string, fc.Arbitrary<unknown>>([['/__emulator/faults', faultBody], ['/__emulator/clock', clockBody], ['/__emulator/widget-events', choiceBody]])
+const startCallBody: fc.Arbitrary<unknown> = fc.record({
+  flow_sid: fc.oneof(fc.constantFrom(FLOW, OTHER_FLOW, 'FWnope', null), hostileText),
+  from: fc.oneof(fc.constantFrom('+15551230000', '', 5), hostileText),
+  to: fc.oneof(fc.constantFrom('+15557650000', null), hostileText),
+  account_sid: fc.constantFrom(ACCOUNT_A.sid, ACCOUNT_B.sid, 'AC1', 1),
+  fields: fc.oneof(fc.constantFrom(null, [], {}), fc.dictionary(hostileText, hostileText, { maxKeys: 3 }))
+}, { requiredKeys: [] })
+
+const conversationBody: fc.Arbitrary<unknown> = fc.record({
+  flow_sid: fc.oneof(fc.constantFrom(FLOW, 'FWnope'), hostileText),
+  author: fc.oneof(fc.constantFrom('alice', ''), hostileText),
+  body: fc.oneof(fc.constantFrom('hi', 5), hostileText),
+  account_sid: fc.constantFrom(ACCOUNT_A.sid, 'AC1')
+}, { requiredKeys: [] })
+
+const CONTROL_JSON = new Map<string, fc.Arbitrary<unknown>>([
+  ['/__emulator/faults', faultBody], ['/__emulator/clock', clockBody], ['/__emulator/widget-events', choiceBody],
+  ['/__emulator/calls', startCallBody], ['/__emulator/conversations/{ConversationSid}/messages', conversationBody]
+])
 
 /** Writes are where a refused request could still change something: the valid half picks them more often. */
 const WRITE_ROUTES = ALL_ROUTES.filter(r => /\/(Executions|Engagements)(\/\{Sid\})?$|^\/v2\/Flows/.test(r.path) && r.methods.some(m => m !== 'GET'))

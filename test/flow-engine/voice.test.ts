@@ -335,3 +335,28 @@ test('a call survives a restart: the TwiML it follows and its execution are on d
   const [e] = await executionsOf(second, flow)
   assert.deepEqual((await stepsOf(second, flow, e.sid)).map(s => s[1]), ['incomingCall', 'audioComplete', 'keypress', 'match'])
 })
+
+test('a subflow on the call: its Gather answers the parent\'s call and its variables come back to the parent', async (t) => {
+  const app = await buildTestApp(t)
+  const menu = flowOf(undefined, [
+    widget('ask', 'gather-input-on-call', { say: 'Choose a number, {{trigger.call.From}}.', number_of_digits: 1 }, [{ event: 'keypress', next: 'keep' }, { event: 'speech' }, { event: 'timeout' }]),
+    widget('keep', 'set-variables', { variables: [{ key: 'choice', value: '{{widgets.ask.Digits}}' }] }, [{ event: 'next' }])
+  ])
+  menu.states[0].transitions = [{ event: 'incomingParent', next: 'ask' }]
+  const menuFlow = await publish(app, menu, 'Menu')
+  const main = flowOf(undefined, [
+    widget('sub', 'run-subflow', { flow_sid: menuFlow, flow_revision: 'LatestPublished', parameters: [] }, [{ event: 'completed', next: 'bye' }, { event: 'failed' }]),
+    widget('bye', 'say-play', { say: 'You chose {{widgets.sub.choice}}.' }, [{ event: 'audioComplete' }])
+  ])
+  callsGoTo(main, 'sub')
+  const flow = await publish(app, main, 'Main')
+  const callSid = newCallSid()
+  const asked = await incomingCall(app, flow, callSid)
+  assert.match(asked.body, new RegExp(`<Gather action="http://localhost:80${webhook(flow)}\\?FlowEvent=gatherInput[^"]*" input="dtmf" finishOnKey="#" numDigits="1" timeout="5"><Say>Choose a number, \\${CALLER}.</Say></Gather>`))
+  const bye = await postForm(app, actionUrl(asked.body, 'Gather'), inCall(callSid, { Digits: '7' }))
+  assert.match(bye.body, /<Say>You chose 7.<\/Say>/)
+  const [e] = await executionsOf(app, flow)
+  assert.deepEqual((await stepsOf(app, flow, e.sid)).map(s => [s[0], s[1]]), [
+    ['Trigger', 'incomingCall'], ['Trigger', 'incomingParent'], ['ask', 'keypress'], ['keep', 'next'], ['sub', 'completed']
+  ])
+})
