@@ -5,9 +5,9 @@
 import type { Store } from '../db/store.js'
 import { invalidParameter, missingParameter, resourceMissing } from '../twilio/errors.js'
 import { isSid, newSid } from '../twilio/sid.js'
-import type { JsonObject } from '../types.js'
+import type { FlowRecord, JsonObject } from '../types.js'
 import type { Clock } from '../clock.js'
-import { contactAt, newExecutionContext } from './context.js'
+import { contactAt, newExecutionContext, type Trigger } from './context.js'
 import type { ExecutionService } from './executions.js'
 import type { FlowService } from './flows.js'
 
@@ -79,79 +79,98 @@ export type InboundService = ReturnType<typeof createInboundService>
 export function createInboundService (deps: { store: Store, clock: Clock, flows: FlowService, executions: ExecutionService, engine: ReplyPort }) {
   const { store, clock, flows, executions, engine } = deps
 
-  /**
-   * Takes an SMS webhook's fields (From = the contact, To = the number that received it, MessagingServiceSid when it
-   * came through a Messaging Service), filled with Twilio's defaults. The contact's active execution is the one on
-   * To or, with a Messaging Service, on that service's SID (an execution started over REST with From=MG…). A new
-   * execution's channel address is To; the service stays at trigger.message.MessagingServiceSid.
-   * Returns what happened and the execution concerned.
-   */
-  function receiveMessage (accountSid: string, flowSid: string, fields: Record<string, string>): { outcome: InboundOutcome, executionSid: string | null, messageSid: string } {
-    const flow = store.findFlow(accountSid, flowSid)
-    if (flow === undefined) throw resourceMissing()
-    const message: JsonObject = inboundMessageFields(accountSid, fields)
-    const messageSid = message.MessageSid as string
-    const contact = fields.From ?? ''
-    const channel = fields.To ?? ''
-    const active = store.activeExecutionForContact(accountSid, flowSid, contact, channel, fields.MessagingServiceSid)
-    let outcome: InboundOutcome
-    let executionSid: string | null = null
-    if (active !== undefined) {
-      executionSid = active.execution.sid
-      if (active.waitKind === 'reply') {
-        engine.schedule({ accountSid, sid: active.execution.sid }, { kind: 'reply', inbound: message })
-        outcome = 'resumed'
-      } else outcome = 'dropped'
-    } else {
-      const { revision } = flows.executionTarget({ accountSid, principalSid: accountSid }, flowSid, contact)
-      const sid = newSid('FN')
-      const context = newExecutionContext({ flowSid, executionSid: sid, channelAddress: channel, contact: contactAt(contact), trigger: { message } })
-      const result = executions.begin(accountSid, flow, revision, { sid, to: contact, from: channel, initiatedBy: messageSid, context })
-      executionSid = result.execution.sid
-      outcome = result.outcome === 'created' ? 'started' : 'dropped'
-    }
-    store.recordInboundMessage({ accountSid, flowSid, messageSid, from: contact, to: channel, body: fields.Body ?? null, outcome, executionSid, now: clock.now() })
-    return { outcome, executionSid, messageSid }
+  interface Arrival {
+    flow: FlowRecord
+    /** The contact (From of an SMS, the Author in a conversation) and the flow's channel (To, the ConversationSid). */
+    contact: string
+    channel: string
+    messagingServiceSid?: string | undefined
+    messageSid: string
+    body: string | null
+    /** What the message starts, when it starts an execution: trigger.message or trigger.conversation. */
+    trigger: Trigger
+    /** What a waiting send-and-wait publishes under inbound.*. */
+    inbound: JsonObject
   }
 
   /**
-   * Takes a Conversations onMessageAdded webhook (a Studio webhook on the conversation): the Author is the contact
-   * and the conversation the flow's channel, so the next message in the same conversation resumes the Author's
-   * execution waiting in a send-and-wait (published as widgets.<name>.inbound.*), or starts an
-   * incomingConversationMessage execution. Other event types are acknowledged and ignored. `settled` resolves once
-   * the execution has run on with the message.
+   * A message from the contact: it resumes the contact's active execution on the channel when that one waits in a
+   * send-and-wait, is dropped when it does not, and otherwise starts an execution (the contact's test-user status
+   * decides the revision). Recorded in the inbound log either way. `settled` resolves once the execution has run on.
    */
-  function receiveConversationMessage (accountSid: string, flowSid: string, given: Record<string, string>): { outcome: InboundOutcome | 'ignored', executionSid: string | null, messageSid: string | null, settled: Promise<void> } {
-    const flow = store.findFlow(accountSid, flowSid)
-    if (flow === undefined) throw resourceMissing()
-    if (given.EventType !== undefined && given.EventType !== 'onMessageAdded') return { outcome: 'ignored', executionSid: null, messageSid: null, settled: Promise.resolve() }
-    for (const name of ['ConversationSid', 'Author']) if (given[name] === undefined || given[name] === '') throw missingParameter(name)
-    if (!isSid('CH', given.ConversationSid)) throw invalidParameter('ConversationSid', 'must be a Conversation SID (CH followed by 32 hex digits)')
-    const fields: JsonObject = conversationMessageFields(accountSid, given, clock.now())
-    const messageSid = fields.MessageSid as string
-    const author = given.Author as string
-    const conversationSid = given.ConversationSid as string
-    const active = store.activeExecutionForContact(accountSid, flowSid, author, conversationSid)
+  function arrive (accountSid: string, a: Arrival): { outcome: InboundOutcome, executionSid: string | null, messageSid: string, settled: Promise<void> } {
+    const flowSid = a.flow.sid
+    const active = store.activeExecutionForContact(accountSid, flowSid, a.contact, a.channel, a.messagingServiceSid)
     let outcome: InboundOutcome
     let executionSid: string | null = null
     let settled = Promise.resolve()
     if (active !== undefined) {
       executionSid = active.execution.sid
       if (active.waitKind === 'reply') {
-        settled = engine.schedule({ accountSid, sid: active.execution.sid }, { kind: 'reply', inbound: fields })
+        settled = engine.schedule({ accountSid, sid: active.execution.sid }, { kind: 'reply', inbound: a.inbound })
         outcome = 'resumed'
       } else outcome = 'dropped'
     } else {
-      const { revision } = flows.executionTarget({ accountSid, principalSid: accountSid }, flowSid, author)
+      const { revision } = flows.executionTarget({ accountSid, principalSid: accountSid }, flowSid, a.contact)
       const sid = newSid('FN')
-      const context = newExecutionContext({ flowSid, executionSid: sid, channelAddress: conversationSid, contact: contactAt(author), trigger: { conversation: fields } })
-      const result = executions.begin(accountSid, flow, revision, { sid, to: author, from: conversationSid, initiatedBy: messageSid, context }, { run: false })
+      const context = newExecutionContext({ flowSid, executionSid: sid, channelAddress: a.channel, contact: contactAt(a.contact), trigger: a.trigger })
+      const result = executions.begin(accountSid, a.flow, revision, { sid, to: a.contact, from: a.channel, initiatedBy: a.messageSid, context }, { run: false })
       executionSid = result.execution.sid
       outcome = result.outcome === 'created' ? 'started' : 'dropped'
-      if (outcome === 'started' && flow.origin !== 'auto') settled = engine.schedule({ accountSid, sid }, { kind: 'run' })
+      if (outcome === 'started' && a.flow.origin !== 'auto') settled = engine.schedule({ accountSid, sid }, { kind: 'run' })
     }
-    store.recordInboundMessage({ accountSid, flowSid, messageSid, from: author, to: conversationSid, body: given.Body ?? null, outcome, executionSid, now: clock.now() })
-    return { outcome, executionSid, messageSid, settled }
+    store.recordInboundMessage({ accountSid, flowSid, messageSid: a.messageSid, from: a.contact, to: a.channel, body: a.body, outcome, executionSid, now: clock.now() })
+    return { outcome, executionSid, messageSid: a.messageSid, settled }
+  }
+
+  function flowOf (accountSid: string, flowSid: string): FlowRecord {
+    const flow = store.findFlow(accountSid, flowSid)
+    if (flow === undefined) throw resourceMissing()
+    return flow
+  }
+
+  /**
+   * Takes an SMS webhook's fields (From = the contact, To = the number that received it, MessagingServiceSid when it
+   * came through a Messaging Service), filled with Twilio's defaults. The contact's active execution is the one on
+   * To or, with a Messaging Service, on that service's SID (an execution started over REST with From=MG…). A new
+   * execution's channel address is To; the service stays at trigger.message.MessagingServiceSid.
+   */
+  function receiveMessage (accountSid: string, flowSid: string, fields: Record<string, string>) {
+    const flow = flowOf(accountSid, flowSid)
+    const message: JsonObject = inboundMessageFields(accountSid, fields)
+    return arrive(accountSid, {
+      flow,
+      contact: fields.From ?? '',
+      channel: fields.To ?? '',
+      messagingServiceSid: fields.MessagingServiceSid,
+      messageSid: message.MessageSid as string,
+      body: fields.Body ?? null,
+      trigger: { message },
+      inbound: message
+    })
+  }
+
+  /**
+   * Takes a Conversations onMessageAdded webhook (a Studio webhook on the conversation): the Author is the contact
+   * and the conversation the flow's channel, so the next message in the same conversation resumes the Author's
+   * execution waiting in a send-and-wait (published as widgets.<name>.inbound.*), or starts an
+   * incomingConversationMessage execution. Other event types are acknowledged and ignored.
+   */
+  function receiveConversationMessage (accountSid: string, flowSid: string, given: Record<string, string>): ReturnType<typeof arrive> | { outcome: 'ignored', executionSid: null, messageSid: null, settled: Promise<void> } {
+    const flow = flowOf(accountSid, flowSid)
+    if (given.EventType !== undefined && given.EventType !== 'onMessageAdded') return { outcome: 'ignored', executionSid: null, messageSid: null, settled: Promise.resolve() }
+    for (const name of ['ConversationSid', 'Author']) if (given[name] === undefined || given[name] === '') throw missingParameter(name)
+    if (!isSid('CH', given.ConversationSid)) throw invalidParameter('ConversationSid', 'must be a Conversation SID (CH followed by 32 hex digits)')
+    const fields: JsonObject = conversationMessageFields(accountSid, given, clock.now())
+    return arrive(accountSid, {
+      flow,
+      contact: given.Author as string,
+      channel: given.ConversationSid,
+      messageSid: fields.MessageSid as string,
+      body: given.Body ?? null,
+      trigger: { conversation: fields },
+      inbound: fields
+    })
   }
 
   return { receiveMessage, receiveConversationMessage }

@@ -342,7 +342,8 @@ test('a subflow on the call: its Gather answers the parent\'s call and its varia
     widget('ask', 'gather-input-on-call', { say: 'Choose a number, {{trigger.call.From}}.', number_of_digits: 1 }, [{ event: 'keypress', next: 'keep' }, { event: 'speech' }, { event: 'timeout' }]),
     widget('keep', 'set-variables', { variables: [{ key: 'choice', value: '{{widgets.ask.Digits}}' }] }, [{ event: 'next' }])
   ])
-  menu.states[0].transitions = [{ event: 'incomingParent', next: 'ask' }]
+  const menuTrigger = (menu as { states: Array<Record<string, unknown>> }).states[0] as Record<string, unknown>
+  menuTrigger.transitions = [{ event: 'incomingParent', next: 'ask' }]
   const menuFlow = await publish(app, menu, 'Menu')
   const main = flowOf(undefined, [
     widget('sub', 'run-subflow', { flow_sid: menuFlow, flow_revision: 'LatestPublished', parameters: [] }, [{ event: 'completed', next: 'bye' }, { event: 'failed' }]),
