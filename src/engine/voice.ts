@@ -47,7 +47,8 @@ function prompt (env: WidgetEnv): TwimlVerb[] {
   const loop = numberAttr(p.loop)
   const say = attr(env, p.say)
   const play = attr(env, p.play)
-  if (say !== undefined) verbs.push({ verb: 'Say', attrs: { voice: attr(env, p.voice), language: attr(env, p.language), loop }, text: say })
+  // Studio's Say text may hold SSML (<break time="1s"/>, <emphasis>, …), which Twilio speaks as such.
+  if (say !== undefined) verbs.push({ verb: 'Say', attrs: { voice: attr(env, p.voice), language: attr(env, p.language), loop }, text: say, ssml: true })
   else if (play !== undefined) verbs.push({ verb: 'Play', attrs: { loop }, text: play })
   const digits = attr(env, p.digits)
   if (digits !== undefined) verbs.push({ verb: 'Play', attrs: { digits } })

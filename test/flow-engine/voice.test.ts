@@ -361,3 +361,21 @@ test('a subflow on the call: its Gather answers the parent\'s call and its varia
     ['Trigger', 'incomingCall'], ['Trigger', 'incomingParent'], ['ask', 'keypress'], ['keep', 'next'], ['sub', 'completed']
   ])
 })
+
+test('SSML in a Say (break, emphasis, …) is kept as elements, as twilio-node writes them; other markup is spoken as text', async (t) => {
+  const app = await buildTestApp(t)
+  const definition = flowOf(undefined, [
+    widget('hello', 'say-play', { say: 'Hello <break time=\'1s\'/> {{trigger.call.From}} & co, <emphasis level="strong">now</emphasis> <script>x</script>', voice: 'Polly.Amy' }, [{ event: 'audioComplete' }])
+  ])
+  callsGoTo(definition, 'hello')
+  const flow = await publish(app, definition, 'SSML')
+  const res = await incomingCall(app, flow, newCallSid())
+  const expected = new twilio.twiml.VoiceResponse()
+  const say = expected.say({ voice: 'Polly.Amy' }, 'Hello ')
+  say.break({ time: '1s' })
+  say.addText(` ${CALLER} & co, `)
+  say.emphasis({ level: 'strong' }, 'now')
+  say.addText(' <script>x</script>')
+  expected.redirect(`http://localhost:80${webhook(flow)}?FlowEvent=audioComplete&FlowStep=1`)
+  assert.equal(res.body, expected.toString())
+})
