@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { createFaultService, type FaultService } from './control/faults.js'
 import { createCaller } from './control/caller.js'
+import { createChangeFeed } from './control/changes.js'
 import { createJournal } from './control/journal.js'
 import { createRateLimiter } from './control/rate-limit.js'
 import { migrate } from './db/migrate.js'
@@ -21,6 +22,7 @@ import { executionStepRoutes } from './routes/execution-steps.js'
 import { executionRoutes } from './routes/executions.js'
 import { flowRoutes } from './routes/flows.js'
 import { healthRoutes } from './routes/health.js'
+import { uiRoutes } from './routes/ui.js'
 import { createControllableClock, type Clock } from './clock.js'
 import { createWidgetChoices } from './engine/choices.js'
 import type { RecorderHooks } from './engine/recorder.js'
@@ -95,7 +97,9 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const dispatcher = config.eventsUrl === undefined
     ? undefined
     : createEventDispatcher({ url: config.eventsUrl, store, log: app.log, initialRetryMs: opts.eventRetry?.initialMs, maxRetryMs: opts.eventRetry?.maxMs })
-  const writer = createExecutionWriter({ store, clock, events: dispatcher === undefined ? undefined : { committed: dispatcher.kick } })
+  // What changed, for the inspector's open pages.
+  const changes = createChangeFeed()
+  const writer = createExecutionWriter({ store, clock, events: dispatcher === undefined ? undefined : { committed: dispatcher.kick }, onCommit: () => changes.changed('executions', 'events') })
   const flows = createFlowService({ store, clock, mode: config.flowsMode, log: app.log })
   const choices = createWidgetChoices()
   const engine = createFlowRuntime({
@@ -157,7 +161,12 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
         code: request.twilioErrorCode
       }, 'request')
     }
+    // A change made through the control API (clock, faults, choices, reset, snapshot, calls) shows on open inspector pages.
+    if (request.method !== 'GET' && request.method !== 'HEAD' && path.startsWith('/__emulator/') && !path.startsWith('/__emulator/ui/') && reply.statusCode < 400) {
+      changes.changed('executions', 'clock', 'rules', 'events', 'flows')
+    }
     if (!isTwilioPath(request.url)) return
+    changes.changed('journal')
     // The journal keeps references; it copies and redacts only when read.
     journal.record({
       requestId: request.id,
@@ -186,6 +195,25 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { store })
   await app.register(controlRoutes, { prefix: '/__emulator', config, store, journal, faults, seedFlows, kickEvents: () => dispatcher?.kick(), clock, engine, choices, caller })
   await app.register(inboundRoutes, { accountSids, inbound, calls, publicUrl: config.publicUrl })
+  await app.register(uiRoutes, {
+    prefix: '/__emulator/ui',
+    config,
+    accountSids,
+    store,
+    journal,
+    faults,
+    choices,
+    clock,
+    engine,
+    executions,
+    inbound,
+    caller,
+    changes,
+    seedFlows: () => seedFlows(),
+    kickEvents: () => dispatcher?.kick()
+  })
+  // The inspector is the page a person opens first.
+  app.get('/', async (_request, reply) => await reply.redirect('/__emulator/ui/', 302))
 
   const deps = { config, store, executions, flows, rateLimiter }
   const twilio = { faults }

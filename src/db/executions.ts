@@ -50,12 +50,12 @@ export type EndExecutionResult =
  * Executions are read as raw rows (arrays), which better-sqlite3 builds about twice as fast as objects; this
  * column list and toExecution() must stay in the same order.
  */
-const EXECUTION_COLUMNS = `e.id, f.account_sid, f.sid, e.sid, e.contact_sid, e.contact_channel_address, e.from_address, e.status,
+export const EXECUTION_COLUMNS = `e.id, f.account_sid, f.sid, e.sid, e.contact_sid, e.contact_channel_address, e.from_address, e.status,
   e.ended_reason, e.flow_revision, e.initiated_by, e.date_created, e.date_updated`
 
 type Row = unknown[]
 
-function toExecution (r: Row): ExecutionRecord {
+export function toExecution (r: Row): ExecutionRecord {
   return {
     id: r[0] as number,
     accountSid: r[1] as string,
@@ -75,7 +75,7 @@ function toExecution (r: Row): ExecutionRecord {
 
 const toExecutionOrUndefined = (r: unknown): ExecutionRecord | undefined => r === undefined ? undefined : toExecution(r as Row)
 
-const STEP_COLUMNS = `s.id, f.account_sid AS accountSid, f.sid AS flowSid, e.sid AS executionSid, s.sid,
+export const STEP_COLUMNS = `s.id, f.account_sid AS accountSid, f.sid AS flowSid, e.sid AS executionSid, s.sid,
   s.parent_step_sid AS parentStepSid, s.name, s.transitioned_from AS transitionedFrom,
   s.transitioned_to AS transitionedTo, s.type, s.date_created AS dateCreated, s.date_updated AS dateUpdated`
 

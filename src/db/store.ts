@@ -3,6 +3,7 @@
 import { createCallRepository } from './calls.js'
 import { createExecutionRepository } from './executions.js'
 import { createFlowRepository } from './flows.js'
+import { createInspectorRepository } from './inspector.js'
 import { createMessageOutboxRepository } from './message-outbox.js'
 import { readMigrations, schemaVersion } from './migrate.js'
 import { writeTransaction, type DB } from './open.js'
@@ -50,6 +51,7 @@ export function createStore (db: DB) {
     ...createMessageOutboxRepository(db),
     ...createRunStateRepository(db),
     ...createCallRepository(db),
+    ...createInspectorRepository(db),
     // Whole-state writes replace flows behind the flow cache's back: clear it with them.
     exportSnapshot: snapshots.exportSnapshot,
     importSnapshot: (doc: unknown) => { try { snapshots.importSnapshot(doc) } finally { flows.clearFlowCaches() } },

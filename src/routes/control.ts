@@ -3,7 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../types.js'
-import type { WidgetChoices } from '../engine/choices.js'
+import { chooseWidgetEvent, type WidgetChoices } from '../engine/choices.js'
 import type { FaultRuleInput, FaultService } from '../control/faults.js'
 import type { Journal } from '../control/journal.js'
 import { SnapshotError } from '../db/snapshot.js'
@@ -16,7 +16,6 @@ import type { InputProblem } from '../http/errors.js'
 import { refusingOtherMethods } from '../http/methods.js'
 import { adminTokenRequired, invalidFaultRule, invalidParameter, invalidSnapshot, resourceNotFound } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'
-import { choosableEvents } from '../studio/widget-types.js'
 import type { ControllableClock } from '../clock.js'
 import type { Caller } from '../control/caller.js'
 import { contactRoutes } from './contact.js'
@@ -237,32 +236,8 @@ export const controlRoutes = refusingOtherMethods(async function controlRoutes (
    */
   app.post<{ Body: { widget: string, event: string, publish?: Record<string, unknown>, flow_sid?: string, times?: number, after_ms?: number } }>('/widget-events', {
     schema: { querystring: noQuery, body: widgetEventBody }
-  }, async function chooseWidgetEvent (request, reply) {
-    const b = request.body
-    if (b.flow_sid !== undefined && !isSid('FW', b.flow_sid)) throw invalidParameter('flow_sid', 'must be a Flow SID')
-    const widgets = store.widgetsNamed(b.widget, b.flow_sid)
-    if (widgets.length === 0) {
-      throw invalidParameter('widget', b.flow_sid === undefined
-        ? `no flow has a widget named ${JSON.stringify(b.widget)}`
-        : `flow ${b.flow_sid} has no widget named ${JSON.stringify(b.widget)} in its latest or published revisions`)
-    }
-    const allowed = [...new Set(widgets.flatMap(w => choosableEvents(w.type, w.events)))]
-    if (!allowed.includes(b.event)) {
-      const types = [...new Set(widgets.map(w => w.type))].join(', ')
-      throw invalidParameter('event', `${JSON.stringify(b.event)} is not an event ${JSON.stringify(b.widget)} (${types}) can be chosen to take; ` +
-        (allowed.length === 0 ? 'its events never come from a choice' : `allowed: ${allowed.join(', ')}`))
-    }
-    if (b.after_ms !== undefined && (b.event !== 'deliveryFailure' || !widgets.some(w => w.type === 'send-and-wait-for-reply'))) {
-      throw invalidParameter('after_ms', 'applies only to deliveryFailure of a send-and-wait-for-reply widget (a delivery status that arrives later)')
-    }
-    const choice = opts.choices.add({
-      widget: b.widget,
-      event: b.event,
-      publish: b.publish ?? {},
-      flow_sid: b.flow_sid ?? null,
-      remaining: b.times ?? null,
-      after_ms: b.after_ms ?? null
-    })
+  }, async function addWidgetChoice (request, reply) {
+    const choice = chooseWidgetEvent(opts.choices, store.widgetsNamed, request.body)
     return await reply.code(201).send(choice)
   })
 

@@ -16,8 +16,13 @@ export interface EventOutlet {
 export type ExecutionWriter = ReturnType<typeof createExecutionWriter>
 export type WriteBatch = ReturnType<ExecutionWriter['ops']>
 
-export function createExecutionWriter (deps: { store: Store, clock: Clock, events?: EventOutlet | undefined }) {
+export function createExecutionWriter (deps: { store: Store, clock: Clock, events?: EventOutlet | undefined, onCommit?: (() => void) | undefined }) {
   const { store, clock, events } = deps
+  /** After a commit: event delivery wakes up, and the inspector hears that executions changed. */
+  const committed = () => {
+    events?.committed()
+    deps.onCommit?.()
+  }
 
   function emit (accountSid: string, executionSid: string, event: CloudEvent): void {
     if (events !== undefined) store.enqueueEvent(accountSid, executionSid, event.type, event as unknown as Record<string, unknown>, clock.now())
@@ -57,7 +62,7 @@ export function createExecutionWriter (deps: { store: Store, clock: Clock, event
   /** Runs `fn` with the write operations in one transaction: all of it lands, with its events, or none. */
   function batch<T> (fn: (w: WriteBatch) => T): T {
     const result = store.transaction(() => fn(ops()))
-    events?.committed()
+    committed()
     return result
   }
 
@@ -95,7 +100,7 @@ export function createExecutionWriter (deps: { store: Store, clock: Clock, event
       for (const item of items) item.reject(error)
       return
     }
-    events?.committed()
+    committed()
     items.forEach((item, i) => {
       const o = outcomes[i] as (typeof outcomes)[number]
       if (o.ok) item.resolve(o.value)

@@ -1,0 +1,97 @@
+// The inspector's reads (/__emulator/ui): executions of every flow and account newest first with filters, one
+// execution by SID wherever it is, its steps with their contexts, and its inbound messages. The operator's view,
+// so not scoped to one account; each list page is one range scan of an index (migrations/0007), read backwards from
+// a keyset cursor, whatever the number of stored executions.
+import type { DB } from './open.js'
+import { EXECUTION_COLUMNS, STEP_COLUMNS, toExecution } from './executions.js'
+import type { ExecutionRecord, JsonObject, StepRecord } from '../types.js'
+
+export interface ExecutionFilter {
+  accountSid?: string | undefined
+  /** The flow's row id (one account's flow). */
+  flowId?: number | undefined
+  status?: 'active' | 'ended' | undefined
+  contact?: string | undefined
+  /** Older than this execution (date_created, id): the next page. */
+  before?: { date: number, id: number } | undefined
+  limit: number
+}
+
+export interface InboundMessageRow {
+  messageSid: string
+  from: string
+  to: string
+  body: string | null
+  outcome: string
+  dateCreated: number
+}
+
+/** Later than any date the clock can show: the first page starts here. */
+const NEWEST = 9e15
+
+const residual = `AND (@accountSid IS NULL OR f.account_sid = @accountSid) AND (@flowId IS NULL OR e.flow_id = @flowId)
+  AND (@status IS NULL OR e.status = @status) AND (@contact IS NULL OR e.contact_channel_address = @contact)
+  AND (e.date_created < @date OR (e.date_created = @date AND e.id < @id))
+  ORDER BY e.date_created DESC, e.id DESC LIMIT @limit`
+
+export type InspectorRepository = ReturnType<typeof createInspectorRepository>
+
+export function createInspectorRepository (db: DB) {
+  // One statement per index: the most selective filter given picks it; the others apply along the scan.
+  const list = {
+    contact: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e INDEXED BY executions_by_contact JOIN flows f ON f.id = e.flow_id
+      WHERE e.contact_channel_address = @contact ${residual}`).raw(true),
+    flow: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e INDEXED BY executions_by_flow_date JOIN flows f ON f.id = e.flow_id
+      WHERE e.flow_id = @flowId ${residual}`).raw(true),
+    active: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e INDEXED BY executions_active_by_age JOIN flows f ON f.id = e.flow_id
+      WHERE e.status = 'active' ${residual}`).raw(true),
+    all: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e INDEXED BY executions_by_date JOIN flows f ON f.id = e.flow_id
+      WHERE 1 ${residual}`).raw(true)
+  }
+  const s = {
+    bySid: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e JOIN flows f ON f.id = e.flow_id WHERE e.sid = ?`).raw(true),
+    flowId: db.prepare('SELECT id FROM flows WHERE sid = @flowSid AND (@accountSid IS NULL OR account_sid = @accountSid) ORDER BY account_sid LIMIT 1').pluck(),
+    steps: db.prepare(`SELECT ${STEP_COLUMNS}, s.context FROM steps s JOIN executions e ON e.id = s.execution_id JOIN flows f ON f.id = e.flow_id
+      WHERE e.sid = ? ORDER BY s.id LIMIT ?`),
+    inbound: db.prepare(`SELECT message_sid AS messageSid, from_address AS "from", to_address AS "to", body, outcome, date_created AS dateCreated
+      FROM inbound_messages INDEXED BY inbound_messages_by_execution WHERE execution_sid = ? ORDER BY id LIMIT ?`)
+  }
+
+  /** Executions newest first: every account's, or as filtered. */
+  function listAllExecutions (f: ExecutionFilter): ExecutionRecord[] {
+    const params = {
+      accountSid: f.accountSid ?? null,
+      flowId: f.flowId ?? null,
+      status: f.status ?? null,
+      contact: f.contact ?? null,
+      date: f.before?.date ?? NEWEST,
+      id: f.before?.id ?? Number.MAX_SAFE_INTEGER,
+      limit: f.limit
+    }
+    const statement = f.contact !== undefined ? list.contact : f.flowId !== undefined ? list.flow : f.status === 'active' ? list.active : list.all
+    return (statement.all(params) as unknown[][]).map(toExecution)
+  }
+
+  /** The row id of a flow (of the given account; else of the first account that has it). */
+  function flowIdOf (flowSid: string, accountSid?: string): number | undefined {
+    return s.flowId.get({ flowSid, accountSid: accountSid ?? null }) as number | undefined
+  }
+
+  /** An execution by SID, in whichever account it is. */
+  function findExecution (sid: string): ExecutionRecord | undefined {
+    const row = s.bySid.get(sid) as unknown[] | undefined
+    return row === undefined ? undefined : toExecution(row)
+  }
+
+  /** An execution's steps, oldest first, each with its context. */
+  function stepsWithContext (executionSid: string, limit = 1000): Array<StepRecord & { context: JsonObject }> {
+    return (s.steps.all(executionSid, limit) as Array<StepRecord & { context: string }>).map(r => ({ ...r, context: JSON.parse(r.context) as JsonObject }))
+  }
+
+  /** The messages the contact sent to an execution (resumed it, started it, or were dropped). */
+  function inboundMessagesOf (executionSid: string, limit = 1000): InboundMessageRow[] {
+    return s.inbound.all(executionSid, limit) as InboundMessageRow[]
+  }
+
+  return { listAllExecutions, flowIdOf, findExecution, stepsWithContext, inboundMessagesOf }
+}
