@@ -93,5 +93,11 @@ export function createInspectorRepository (db: DB) {
     return s.inbound.all(executionSid, limit) as InboundMessageRow[]
   }
 
-  return { listAllExecutions, flowIdOf, findExecution, stepsWithContext, inboundMessagesOf }
+  /** SQLite's plan for each list statement (tests check that every page reads one index, with no sort). */
+  function inspectorQueryPlans (): string[] {
+    const params = { accountSid: null, flowId: 1, status: null, contact: '+1', date: NEWEST, id: 1, limit: 51 }
+    return Object.values(list).map(st => (db.prepare(`EXPLAIN QUERY PLAN ${st.source}`).all(params) as Array<{ detail: string }>).map(r => r.detail).join('; '))
+  }
+
+  return { listAllExecutions, flowIdOf, findExecution, stepsWithContext, inboundMessagesOf, inspectorQueryPlans }
 }

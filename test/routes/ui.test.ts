@@ -1,0 +1,167 @@
+// The inspector's pages and actions without a browser (test/system/inspector.test.ts drives them in Chromium):
+// every page renders, text from flows and contacts is escaped, actions refuse bad input with the API's errors and
+// change nothing, paging walks every execution once, the list queries read one index each, and STUDIO_ADMIN_TOKEN
+// guards it all.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { ACCOUNT_A, assertTwilioError, buildTestApp, call, createExecution, idle } from '../support/helper.js'
+import { flowOf, publish, start, widget } from '../support/engine-helper.js'
+import { askDefinition } from '../support/flows.js'
+
+const UI = '/__emulator/ui'
+
+async function page (app: FastifyInstance, url: string) {
+  const res = await app.inject({ method: 'GET', url, headers: { accept: 'text/html' } })
+  return { status: res.statusCode, type: res.headers['content-type'], body: res.body, headers: res.headers }
+}
+
+async function act (app: FastifyInstance, url: string, fields: Record<string, string> = {}, wait = true) {
+  const res = await app.inject({ method: 'POST', url: `${UI}/actions/${url}`, headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' }, payload: new URLSearchParams(fields).toString() })
+  if (wait) await idle(app)
+  return { status: res.statusCode, headers: res.headers, body: res.body === '' ? undefined : JSON.parse(res.body) }
+}
+
+test('every page renders as HTML; GET / redirects to the inspector', async (t) => {
+  const app = await buildTestApp(t)
+  const flow = await publish(app, askDefinition(), 'Survey <b>&</b>')
+  const sid = await start(app, flow, { To: '+15550001111' })
+  const root = await app.inject({ method: 'GET', url: '/' })
+  assert.equal(root.statusCode, 302)
+  assert.equal(root.headers.location, '/__emulator/ui/')
+  for (const url of [`${UI}/`, `${UI}/flows`, `${UI}/journal`, `${UI}/events`, `${UI}/rules`, `${UI}/executions/${sid}`, `${UI}/flows/${ACCOUNT_A.sid}/${flow}`,
+    `${UI}/fragments/executions`, `${UI}/fragments/clock`, `${UI}/fragments/executions/${sid}`]) {
+    const p = await page(app, url)
+    assert.equal(p.status, 200, url)
+    assert.match(String(p.type), /^text\/html/, url)
+    assert.ok(!p.body.includes('<b>&</b>'), `${url}: a flow's name is text, not markup`)
+  }
+  const list = await page(app, `${UI}/`)
+  assert.match(list.body, new RegExp(`data-execution="${sid}"`))
+  assert.match(list.body, /Survey &lt;b&gt;&amp;&lt;\/b&gt;/)
+  const one = await page(app, `${UI}/executions/${sid}`)
+  assert.match(one.body, /aria-label="Reply as contact"/, 'a waiting execution offers the reply box')
+  assert.match(one.body, /data-widget="Ask"/)
+  for (const asset of ['htmx.min.js', 'ui.js', 'ui.css']) assert.equal((await app.inject({ method: 'GET', url: `${UI}/assets/${asset}` })).statusCode, 200, asset)
+  assert.equal((await page(app, `${UI}/executions/FN${'0'.repeat(32)}`)).status, 404)
+  assert.equal((await page(app, `${UI}/executions/nope`)).status, 404)
+})
+
+test('actions: start over REST, reply as the contact, end, and the clock', async (t) => {
+  const app = await buildTestApp(t)
+  const flow = await publish(app, askDefinition(), 'Survey')
+  const started = await act(app, 'executions', { account: ACCOUNT_A.sid, flow, to: '+15550001111', from: '+15559990000', parameters: '{"name":"Ada"}' })
+  assert.equal(started.status, 204)
+  const sid = String(started.headers['hx-redirect']).split('/').at(-1) as string
+  assert.match(sid, /^FN[0-9a-f]{32}$/)
+  assert.equal((await act(app, `executions/${sid}/reply`, { body: 'Ada' })).status, 204)
+  const steps = (await call(app, 'GET', `/v2/Flows/${flow}/Executions/${sid}/Steps`)).body.steps
+  assert.equal(steps[0].name, 'sent', 'the reply resumed the execution, which went on to Thanks')
+
+  const second = await start(app, flow, { To: '+15550002222' })
+  assert.equal((await act(app, 'clock', { advance_ms: '601000' })).status, 204)
+  assert.equal((await call(app, 'GET', `/v2/Flows/${flow}/Executions/${second}`)).body.status, 'ended', 'the timeout fired')
+  const third = await start(app, flow, { To: '+15550003333' })
+  assert.equal((await act(app, `executions/${third}/end`)).status, 204)
+  assert.equal((await call(app, 'GET', `/v2/Flows/${flow}/Executions/${third}`)).body.status, 'ended')
+  assertTwilioError(await act(app, `executions/${third}/end`), 409, 20409)
+})
+
+test('bad input through the page\'s own endpoints gets the API\'s clear errors and changes nothing', async (t) => {
+  const app = await buildTestApp(t)
+  const flow = await publish(app, askDefinition(), 'Survey')
+  const sid = await start(app, flow, { To: '+15550001111' })
+  const before = (await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json()
+  const clockBefore = (await app.inject({ method: 'GET', url: '/__emulator/clock' })).json()
+  const cases: Array<[string, Record<string, string>, number, RegExp]> = [
+    ['executions', { account: ACCOUNT_A.sid, flow, to: '+1', from: '+2', parameters: '{nope' }, 400, /Parameters/],
+    ['executions', { account: 'AC1', flow, to: '+1', from: '+2' }, 400, /account/],
+    ['executions', { account: ACCOUNT_A.sid, flow: 'FW1', to: '+1', from: '+2' }, 400, /flow/],
+    ['executions', { account: ACCOUNT_A.sid, flow, from: '+2' }, 400, /Missing required parameter to/],
+    ['executions', { account: ACCOUNT_A.sid, flow, to: '+1', from: '+2', extra: 'x' }, 400, /extra/],
+    ['clock', { advance_ms: '-5' }, 400, /advance_ms/],
+    ['clock', { advance_ms: 'soon' }, 400, /advance_ms/],
+    ['clock', { advance_ms: '1e300' }, 400, /advance_ms/],
+    ['clock', {}, 400, /advance_minutes/],
+    ['sms', { account: ACCOUNT_A.sid, flow, to: '+1' }, 400, /from/],
+    ['calls', { account: ACCOUNT_A.sid, flow: 'FW' + 'f'.repeat(32), from: '+1', to: '+2' }, 400, /flow_sid/],
+    [`calls/CA${'1'.repeat(32)}/digits`, { digits: '1; drop' }, 400, /digits/],
+    ['calls/nope/digits', { digits: '1' }, 400, /CallSid/],
+    [`executions/FN${'0'.repeat(32)}/end`, {}, 404, /not found/],
+    [`executions/${sid}/end`, { why: 'x' }, 400, /why/],
+    ['faults', { path: 'no-slash', status: '503' }, 400, /path/],
+    ['faults', { path: '/v2/**', status: '200' }, 400, /status/],
+    ['widget-events', { widget: 'Nope', event: 'sent' }, 400, /no flow has a widget/],
+    ['widget-events', { widget: 'Ask', event: 'deliveryFailure', publish: '[1]' }, 400, /publish/],
+    ['reset', { all: 'yes' }, 400, /all/]
+  ]
+  for (const [url, fields, status, message] of cases) {
+    const res = await act(app, url, fields)
+    assert.equal(res.status, status, `${url} ${JSON.stringify(fields)}: ${JSON.stringify(res.body)}`)
+    assert.match(res.body.message, message, url)
+    assert.deepEqual(Object.keys(res.body).sort(), ['code', 'message', 'more_info', 'status'], url)
+  }
+  assert.deepEqual((await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json(), before, 'nothing changed')
+  assert.equal((await app.inject({ method: 'GET', url: '/__emulator/clock' })).json().offset_ms, clockBefore.offset_ms)
+  assertTwilioError({ status: (await page(app, `${UI}/?status=paused`)).status, body: JSON.parse((await page(app, `${UI}/?status=paused`)).body), headers: { 'content-type': 'application/json' } }, 400, 20001, /status/)
+  assert.equal((await page(app, `${UI}/?before=DROP`)).status, 400)
+  assert.equal((await page(app, `${UI}/?sort=x`)).status, 400)
+})
+
+test('paging walks every execution newest first, once; filters by flow, status and contact', async (t) => {
+  const app = await buildTestApp(t)
+  const flow = await publish(app, flowOf('Done', [widget('Done', 'set-variables', { variables: [] }, [{ event: 'next' }])]), 'Quick')
+  await app.inject({ method: 'POST', url: '/__emulator/clock', payload: { freeze: true } })
+  const created: string[] = []
+  for (let i = 0; i < 120; i++) created.push((await createExecution(app, { To: `+1555000${String(i).padStart(4, '0')}` }, { version: 'v2', flow })).body.sid)
+  const other = (await createExecution(app, { To: '+15559999999' }, { version: 'v2', flow: 'FW' + 'a'.repeat(32) })).body.sid
+  await idle(app)
+  const seen: string[] = []
+  let url = `${UI}/fragments/executions?flow=${flow}&account=${ACCOUNT_A.sid}`
+  for (let pages = 0; pages < 10; pages++) {
+    const body = (await page(app, url)).body
+    seen.push(...[...body.matchAll(/data-execution="(FN[0-9a-f]{32})"/g)].map(m => m[1] as string))
+    const next = /href="([^"]*before=[^"]*)">Older executions/.exec(body)?.[1]
+    if (next === undefined) break
+    url = next.replace(/&amp;/g, '&').replace(`${UI}/`, `${UI}/fragments/executions`)
+  }
+  assert.deepEqual(seen, [...created].reverse(), 'newest first, every one once, across pages')
+  const all = (await page(app, `${UI}/fragments/executions`)).body
+  assert.match(all, new RegExp(other), 'without a filter every flow shows')
+  const byContact = (await page(app, `${UI}/fragments/executions?contact=%2B15550000007`)).body
+  assert.deepEqual([...byContact.matchAll(/data-execution="(FN[0-9a-f]{32})"/g)].map(m => m[1]), [created[7]])
+  const active = (await page(app, `${UI}/fragments/executions?status=active`)).body
+  assert.deepEqual([...active.matchAll(/data-execution="(FN[0-9a-f]{32})"/g)].map(m => m[1]), [other], 'the quick flow ended them all')
+})
+
+test('with STUDIO_ADMIN_TOKEN: pages send people to sign in, other requests get 401, a signed-in cookie opens everything', async (t) => {
+  const app = await buildTestApp(t, { raw: { adminToken: 'sesame-0123456789' } })
+  const redirect = await page(app, `${UI}/`)
+  assert.equal(redirect.status, 303)
+  assert.equal(redirect.headers.location, `${UI}/login`)
+  assert.equal((await page(app, `${UI}/login`)).status, 200)
+  assert.equal((await app.inject({ method: 'GET', url: `${UI}/assets/ui.css` })).statusCode, 200, 'assets need no token')
+  assertTwilioError(await act(app, 'reset', {}, false), 401, 20003)
+  const wrong = await app.inject({ method: 'POST', url: `${UI}/login`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'token=nope' })
+  assert.equal(wrong.statusCode, 401)
+  const right = await app.inject({ method: 'POST', url: `${UI}/login`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'token=sesame-0123456789' })
+  assert.equal(right.statusCode, 303)
+  const cookie = String(right.headers['set-cookie'])
+  assert.match(cookie, /HttpOnly/)
+  assert.match(cookie, /SameSite=Strict/)
+  assert.ok(!cookie.includes('sesame'), 'the cookie does not carry the token itself')
+  const signedIn = await app.inject({ method: 'GET', url: `${UI}/`, headers: { cookie: cookie.split(';')[0] as string } })
+  assert.equal(signedIn.statusCode, 200)
+  const bearer = await app.inject({ method: 'GET', url: `${UI}/fragments/clock`, headers: { authorization: 'Bearer sesame-0123456789' } })
+  assert.equal(bearer.statusCode, 200)
+})
+
+test('each list page reads one index: no table scan, no sort, whatever the filter', async (t) => {
+  const app = await buildTestApp(t)
+  const plans = (app as unknown as { store: { inspectorQueryPlans: () => string[] } }).store.inspectorQueryPlans()
+  assert.ok(plans.length >= 4)
+  for (const plan of plans) {
+    assert.doesNotMatch(plan, /SCAN e\b(?! USING)|TEMP B-TREE/, plan)
+    assert.match(plan, /USING INDEX/, plan)
+  }
+})
