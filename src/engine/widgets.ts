@@ -192,7 +192,9 @@ async function httpWidget (env: WidgetEnv, successEvent: string, failEvent: stri
       if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) published.parsed = mergedParsed(env, parsed as JsonObject)
     } catch {}
   }
-  env.send({ kind: 'http', to: req.url, body: req.body ?? null, detail: { method: req.method, status_code: res.status } })
+  // The answer is kept with the request (its first 2,000 characters) for the inspector's conversation view.
+  const answer = res.body.length > 2000 ? `${res.body.slice(0, 2000)}…` : res.body
+  env.send({ kind: 'http', to: req.url, body: req.body ?? null, detail: { method: req.method, status_code: res.status, response_body: answer } })
   return { event: res.status >= 200 && res.status < 300 ? successEvent : failEvent, publish: published }
 }
 

@@ -165,7 +165,7 @@ function conversation (v: ExecutionView): Html {
     if (m.kind === 'message') {
       items.push({ at: m.dateCreated, order: order++, kind: 'out', body: html`<strong>${m.widget}</strong> sent to ${m.to ?? ''}: ${m.body ?? ''}` })
     } else if (m.kind === 'http') {
-      items.push({ at: m.dateCreated, order: order++, kind: 'http', body: html`<strong>${m.widget}</strong> ${String(d.method ?? '')} <span class="mono">${m.to ?? ''}</span> → ${d.status_code === null || d.status_code === undefined ? `no answer (${String(d.error ?? '')})` : String(d.status_code)}${m.body !== null && m.body !== '' ? html`<div class="muted mono">${m.body}</div>` : ''}` })
+      items.push({ at: m.dateCreated, order: order++, kind: 'http', body: html`<strong>${m.widget}</strong> ${String(d.method ?? '')} <span class="mono">${m.to ?? ''}</span> → ${d.status_code === null || d.status_code === undefined ? `no answer (${String(d.error ?? '')})` : String(d.status_code)}${m.body !== null && m.body !== '' ? html`<div class="muted mono">sent: ${m.body}</div>` : ''}${typeof d.response_body === 'string' && d.response_body !== '' ? html`<div class="muted mono">answer: ${d.response_body}</div>` : ''}` })
     } else {
       const heard = m.body !== null && m.body !== '' ? html`: “${m.body}”` : ''
       items.push({ at: m.dateCreated, order: order++, kind: 'call', body: html`<strong>${m.widget}</strong> (${m.kind}) ${m.to !== null ? html`to ${m.to}` : ''}${heard}` })

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import { ACCOUNT_A, assertTwilioError, buildTestApp, call, createExecution, idle } from '../support/helper.js'
 import { flowOf, publish, start, widget } from '../support/engine-helper.js'
 import { askDefinition } from '../support/flows.js'
+import { server } from '../support/http-server.js'
 
 const UI = '/__emulator/ui'
 
@@ -164,4 +165,13 @@ test('each list page reads one index: no table scan, no sort, whatever the filte
     assert.doesNotMatch(plan, /SCAN e\b(?! USING)|TEMP B-TREE/, plan)
     assert.match(plan, /USING INDEX/, plan)
   }
+})
+
+test('the conversation shows HTTP requests with their answers', async (t) => {
+  const app = await buildTestApp(t)
+  const { url } = await server(t, (_req, _body, res) => { res.setHeader('content-type', 'application/json'); res.end('{"tier":"gold"}') })
+  const flow = await publish(app, flowOf('lookup', [widget('lookup', 'make-http-request', { method: 'GET', url: `${url}/customers` }, [{ event: 'success' }, { event: 'failed' }])]), 'Lookup')
+  const sid = await start(app, flow, { To: '+15550001111' })
+  const body = (await page(app, `${UI}/executions/${sid}`)).body
+  assert.match(body, /<li class="http">.*<strong>lookup<\/strong> GET <span class="mono">http:\/\/[^<]*\/customers<\/span> → 200<div class="muted mono">answer: \{&quot;tier&quot;:&quot;gold&quot;\}<\/div>/s)
 })
