@@ -88,9 +88,9 @@ test('a bad flow file stops startup naming the file and the reason', async (t) =
 test('STUDIO_FLOWS=strict: unknown flows are 404 as in the cloud, seeded and created ones work', async (t) => {
   const dir = flowsDir(t)
   const app = await buildTestApp(t, { raw: { flowsDir: dir, flows: 'strict' } })
-  assertTwilioError(await createExecution(app), 404, 20404, `The requested resource /Flows/${FLOW} was not found`)
+  assertTwilioError(await createExecution(app), 404, 20404, `The requested resource /v1/Flows/${FLOW} was not found`)
   assertTwilioError(await createExecution(app, {}, { version: 'v2' }), 404, 20404)
-  assertTwilioError(await call(app, 'GET', `/v1/Flows/${FLOW}/Executions`), 404, 20404, `The requested resource /Flows/${FLOW}/Executions was not found`)
+  assertTwilioError(await call(app, 'GET', `/v1/Flows/${FLOW}/Executions`), 404, 20404, `The requested resource /v1/Flows/${FLOW}/Executions was not found`)
   assertTwilioError(await call(app, 'GET', `/v2/Flows/${FLOW}`), 404, 20404)
   assert.equal((await call(app, 'GET', '/v2/Flows')).body.flows.length, 3)
 

@@ -97,7 +97,7 @@ test('twilio-node creates and publishes a flow, revises it, starts a v2 executio
   const valid = await client.studio.v2.flowValidate.update({ friendlyName: 'Greeting', status: 'published', definition })
   assert.equal(valid.valid, true)
   await assert.rejects(client.studio.v2.flowValidate.update({ friendlyName: 'x', status: 'published', definition: { states: [] } }),
-    (err: any) => err.status === 400 && err.code === 20001 && Array.isArray(err.details?.errors))
+    (err: any) => err.status === 400 && err.code === 81022 && Array.isArray(err.details?.errors))
 
   const flow = await client.studio.v2.flows.create({ friendlyName: 'Greeting', status: 'published', definition, commitMessage: 'v1' })
   assert.match(flow.sid, /^FW/)

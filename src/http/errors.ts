@@ -6,16 +6,21 @@ import {
   missingParameter, payloadTooLarge, resourceNotFound, unsupportedMediaType
 } from '../twilio/errors.js'
 
-/** The path Twilio names in a 404: without the version prefix or query ("/Flows/FW…/Executions"). */
+/** The path Twilio names in a 404: the request's, with its API version and without the query ("/v1/Flows/FW…/Executions"). */
 export function resourcePath (url: string): string {
-  const path = url.split('?', 1)[0] ?? '/'
-  const m = /^\/v[12](\/.*)$/.exec(path)
-  return m?.[1] ?? path
+  return url.split('?', 1)[0] ?? '/'
+}
+
+/** A missing resource named by the service (a Flow), under the request's API version: /v2/Flows/FW…. */
+function missingPath (err: ResourceMissing, url: string): string {
+  if (err.resource === undefined) return resourcePath(url)
+  const version = /^\/(v[12])\//.exec(url)?.[1]
+  return version === undefined ? err.resource : `/${version}${err.resource}`
 }
 
 export function toTwilioError (err: FastifyError | ResourceMissing, request: FastifyRequest): TwilioError {
   if (err instanceof TwilioError) return err
-  if (err instanceof ResourceMissing) return resourceNotFound(resourcePath(request.url))
+  if (err instanceof ResourceMissing) return resourceNotFound(missingPath(err, request.url))
   if (err.validation !== undefined) return fromValidation(err, request)
   switch (err.code) {
     case 'FST_BASIC_AUTH_MISSING_OR_BAD_AUTHORIZATION_HEADER':

@@ -63,9 +63,12 @@ export function authenticationFailed (problem: AuthenticationProblem): TwilioErr
  * request's path, so the HTTP error handler answers it as resourceNotFound(the request's path).
  */
 export class ResourceMissing extends Error {
-  constructor () {
+  /** The resource to name instead of the request's path, without the API version (e.g. /Flows/FW…). */
+  readonly resource: string | undefined
+  constructor (resource?: string) {
     super('The requested resource was not found')
     this.name = 'ResourceMissing'
+    this.resource = resource
   }
 }
 
@@ -73,14 +76,17 @@ export function resourceMissing (): ResourceMissing {
   return new ResourceMissing()
 }
 
-/** 20404 names the path without the version prefix, as Twilio does: "/Flows/FW…/Executions/FN…". */
+/** 20404 names the request's path with its API version, as Twilio does: "/v1/Flows/FW…/Executions/FN…". */
 export function resourceNotFound (path: string): TwilioError {
   return new TwilioError(404, 20404, `The requested resource ${path} was not found`)
 }
 
-/** A flow that cannot start executions (unknown in strict mode, or with no published revision): 404 for the Flow. */
-export function flowNotFound (flowSid: string): TwilioError {
-  return resourceNotFound(`/Flows/${flowSid}`)
+/**
+ * A flow that cannot start executions (unknown in strict mode, or with no published revision): 404 for the Flow,
+ * named with the request's API version (/v2/Flows/FW…) by the HTTP error handler.
+ */
+export function flowNotFound (flowSid: string): ResourceMissing {
+  return new ResourceMissing(`/Flows/${flowSid}`)
 }
 
 /** 20004 names the full request path, version included, as captured from Twilio. */
@@ -119,12 +125,12 @@ export function executionAlreadyActive (sid: string): TwilioError {
 }
 
 /**
- * A definition that fails validation where a valid one is required (publishing, Validate): 400 with the
- * failures in `details.errors` as `{message, property_path}` (twilio-node 3.42.2 changelog; consumers read
- * `err.details.errors`). docs/fidelity.md, "Flow validation".
+ * A definition that fails validation where a valid one is required (publishing, Validate): 400 with Studio's code
+ * 81022 ("Flow definition validation failed") and the failures in `details.errors` as `{message, property_path}`
+ * (twilio-node 3.42.2 changelog; consumers read `err.details.errors`). docs/fidelity.md, "Flow validation".
  */
 export function invalidFlowDefinition (errors: Array<{ message: string, property_path: string }>): TwilioError {
-  return new TwilioError(400, 20001, 'Invalid Flow Definition', { errors })
+  return new TwilioError(400, 81022, 'Invalid Flow Definition', { errors })
 }
 
 export function tooManyRequests (): TwilioError {

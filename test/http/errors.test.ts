@@ -10,7 +10,7 @@ function asRes (res: { statusCode: number, body: string, headers: Record<string,
 
 test('an unknown path is 404 20404 naming it, inside and outside /v1', async (t) => {
   const app = await buildTestApp(t)
-  assertTwilioError(await call(app, 'GET', '/v1/Flows/x/y/z'), 404, 20404, 'The requested resource /Flows/x/y/z was not found')
+  assertTwilioError(await call(app, 'GET', '/v1/Flows/x/y/z'), 404, 20404, 'The requested resource /v1/Flows/x/y/z was not found')
   assertTwilioError(asRes(await app.inject({ method: 'GET', url: '/favicon.ico' })), 404, 20404, 'The requested resource /favicon.ico was not found')
   assertTwilioError(await call(app, 'GET', '/v3/Flows'), 404, 20404)
 })

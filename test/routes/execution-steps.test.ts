@@ -20,7 +20,7 @@ test('a step that does not exist is 404, and so is its context', async (t) => {
   const created = await createExecution(app)
   const base = `/v1/Flows/${FLOW}/Executions/${created.body.sid}/Steps`
   const step = 'FT00000000000000000000000000000000'
-  assertTwilioError(await call(app, 'GET', `${base}/${step}`), 404, 20404, `The requested resource /Flows/${FLOW}/Executions/${created.body.sid}/Steps/${step} was not found`)
+  assertTwilioError(await call(app, 'GET', `${base}/${step}`), 404, 20404, `The requested resource /v1/Flows/${FLOW}/Executions/${created.body.sid}/Steps/${step} was not found`)
   assertTwilioError(await call(app, 'GET', `${base}/${step}/Context`), 404, 20404)
   assertTwilioError(await call(app, 'GET', `${base}/FTnope`), 404, 20404)
   assertTwilioError(await call(app, 'GET', `${base}?PageSize=0`), 400, 20001)

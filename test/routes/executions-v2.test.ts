@@ -111,7 +111,7 @@ test('an execution whose trigger leads nowhere ends at once with transitioned_to
 test('executions run the latest published revision; a draft-only flow is 404 except for its test users', async (t) => {
   const app = await buildTestApp(t)
   const flow = await publishFlow(app, greetingDefinition(), 'draft')
-  assertTwilioError(await createExecution(app, {}, { version: 'v2', flow: flow.sid }), 404, 20404, `The requested resource /Flows/${flow.sid} was not found`)
+  assertTwilioError(await createExecution(app, {}, { version: 'v2', flow: flow.sid }), 404, 20404, `The requested resource /v2/Flows/${flow.sid} was not found`)
   assertTwilioError(await createExecution(app, {}, { version: 'v1', flow: flow.sid }), 404, 20404)
   await call(app, 'POST', `/v2/Flows/${flow.sid}/TestUsers`, { TestUsers: '+15559990000' })
   const tester = await createExecution(app, { To: '+15559990000' }, { version: 'v2', flow: flow.sid })

@@ -139,10 +139,10 @@ test('fetching an execution returns it; an unknown or malformed SID is 404 20404
 
   const unknown = 'FN00000000000000000000000000000000'
   assertTwilioError(await call(app, 'GET', `${EXECUTIONS}/${unknown}`), 404, 20404,
-    `The requested resource /Flows/${FLOW}/Executions/${unknown} was not found`)
+    `The requested resource /v1/Flows/${FLOW}/Executions/${unknown} was not found`)
   for (const path of [`${EXECUTIONS}/FNnothex`, `${EXECUTIONS}/FT00000000000000000000000000000000`,
     '/v1/Flows/FWshort/Executions', `/v1/Flows/${FLOW}x/Executions/${created.body.sid}`, `${EXECUTIONS}/${created.body.sid}0`]) {
-    assertTwilioError(await call(app, 'GET', path), 404, 20404, `The requested resource ${path.slice(3)} was not found`)
+    assertTwilioError(await call(app, 'GET', path), 404, 20404, `The requested resource ${path} was not found`)
   }
   // The right SID under another flow is not found either.
   assertTwilioError(await call(app, 'GET', `/v1/Flows/${OTHER_FLOW}/Executions/${created.body.sid}`), 404, 20404)

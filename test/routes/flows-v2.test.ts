@@ -61,7 +61,7 @@ test('an invalid definition may be saved as a draft, listing its errors, but nev
   bad.initial_state = 'Missing'
 
   const published = await createFlow(app, { Definition: JSON.stringify(bad) })
-  assertTwilioError(published, 400, 20001, 'Invalid Flow Definition')
+  assertTwilioError(published, 400, 81022, 'Invalid Flow Definition')
   const paths = published.body.details.errors.map((e: any) => e.property_path).sort()
   assert.deepEqual(paths, ['#/initial_state', '#/states/0/transitions/3/next', '#/states/2/name', '#/states/3/type'])
   for (const e of published.body.details.errors) assert.equal(typeof e.message, 'string')
@@ -72,7 +72,7 @@ test('an invalid definition may be saved as a draft, listing its errors, but nev
   assert.equal(draft.body.errors.length, 4)
   assertMatchesSpec('v2', 'CreateFlow', 201, draft.body)
   // Publishing it as it is is refused; fixing it publishes revision 2.
-  assertTwilioError(await call(app, 'POST', `/v2/Flows/${draft.body.sid}`, { Status: 'published' }), 400, 20001, 'Invalid Flow Definition')
+  assertTwilioError(await call(app, 'POST', `/v2/Flows/${draft.body.sid}`, { Status: 'published' }), 400, 81022, 'Invalid Flow Definition')
   const fixed = await call(app, 'POST', `/v2/Flows/${draft.body.sid}`, { Status: 'published', Definition: JSON.stringify(greetingDefinition()) })
   assert.equal(fixed.status, 200)
   assert.equal(fixed.body.revision, 2)
@@ -94,7 +94,7 @@ test('definition checks: a trigger is required and only one, states must be a no
     const d = greetingDefinition()
     mutate(d)
     const res = await call(app, 'POST', '/v2/Flows/Validate', { FriendlyName: 'x', Status: 'published', Definition: JSON.stringify(d) })
-    assertTwilioError(res, 400, 20001, 'Invalid Flow Definition')
+    assertTwilioError(res, 400, 81022, 'Invalid Flow Definition')
     assert.ok(res.body.details.errors.some((e: any) => e.property_path === path), `${path} in ${JSON.stringify(res.body.details.errors)}`)
   }
 })
@@ -188,7 +188,7 @@ test('deleting a flow answers 204 and removes its executions', async (t) => {
   const res = await call(app, 'DELETE', `/v2/Flows/${flow.sid}`)
   assert.equal(res.status, 204)
   assert.equal(res.raw.body, '')
-  assertTwilioError(await call(app, 'GET', `/v2/Flows/${flow.sid}`), 404, 20404, `The requested resource /Flows/${flow.sid} was not found`)
+  assertTwilioError(await call(app, 'GET', `/v2/Flows/${flow.sid}`), 404, 20404, `The requested resource /v2/Flows/${flow.sid} was not found`)
   assertTwilioError(await call(app, 'GET', `/v2/Flows/${flow.sid}/Executions/${execution.body.sid}`), 404, 20404)
   assertTwilioError(await call(app, 'DELETE', `/v2/Flows/${flow.sid}`), 404, 20404)
 })
