@@ -7,9 +7,9 @@ import type { NewRevision } from '../db/flows.js'
 import type { Store } from '../db/store.js'
 import { flowNotFound, invalidFlowDefinition, resourceMissing } from '../twilio/errors.js'
 import { isSid, newSid } from '../twilio/sid.js'
-import type { Caller, FlowRecord, FlowRevisionRecord, FlowStatus, FlowsMode, JsonObject, Logger } from '../types.js'
+import type { Caller, FlowRecord, FlowRevisionRecord, FlowStatus, FlowValidationError, FlowsMode, JsonObject, Logger } from '../types.js'
 import type { Clock } from '../clock.js'
-import { autoFlowRevision, parseDefinitionParameter, validateDefinition } from './flow-definition.js'
+import { autoFlowRevision, parseDefinitionParameter, validateDefinition, type ValidationContext } from './flow-definition.js'
 
 export interface FlowWrite {
   friendlyName?: string | undefined
@@ -32,15 +32,18 @@ export type FlowService = ReturnType<typeof createFlowService>
 export function createFlowService (deps: { store: Store, clock: Clock, mode: FlowsMode, log?: Pick<Logger, 'warn'> }) {
   const { store, clock, mode } = deps
 
-  function revisionFrom (input: { friendlyName: string, status: FlowStatus, definition: JsonObject, commitMessage: string | null }): NewRevision {
-    const report = validateDefinition(input.definition)
+  /** What the validator looks up in the caller's account: the flows a run-subflow may name. */
+  const accountContext = (accountSid: string): ValidationContext => ({ flowExists: sid => store.findFlow(accountSid, sid) !== undefined })
+
+  function revisionFrom (accountSid: string, input: { friendlyName: string, status: FlowStatus, definition: JsonObject, commitMessage: string | null }): NewRevision {
+    const report = validateDefinition(input.definition, accountContext(accountSid))
     // Drafts may be saved invalid (their errors are listed on the flow); publishing needs a valid definition.
     if (input.status === 'published' && report.errors.length > 0) throw invalidFlowDefinition(report.errors)
     return { ...input, ...report }
   }
 
   function create (caller: Caller, input: Required<Pick<FlowWrite, 'friendlyName' | 'definition'>> & FlowWrite): FlowRecord {
-    const revision = revisionFrom({
+    const revision = revisionFrom(caller.accountSid, {
       friendlyName: input.friendlyName,
       status: input.status,
       definition: parseDefinitionParameter(input.definition),
@@ -58,13 +61,16 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
     const friendlyName = input.friendlyName ?? latest.friendlyName
     const unchanged = friendlyName === latest.friendlyName && input.status === latest.status && canonicalJson(definition) === canonicalJson(latest.definition)
     if (unchanged) return flow
-    const revision = revisionFrom({ friendlyName, status: input.status, definition, commitMessage: input.commitMessage ?? null })
+    const revision = revisionFrom(caller.accountSid, { friendlyName, status: input.status, definition, commitMessage: input.commitMessage ?? null })
     return store.addRevision(caller.accountSid, sid, revision, clock.now()) ?? flow
   }
 
-  /** POST /v2/Flows/Validate: the same checks as create, without storing anything. */
-  function validate (input: Required<Pick<FlowWrite, 'definition'>> & FlowWrite): void {
-    const report = validateDefinition(parseDefinitionParameter(input.definition))
+  /**
+   * POST /v2/Flows/Validate: the same checks as create, without storing anything. Without the caller, run-subflow
+   * flow_sids are checked for their form only.
+   */
+  function validate (input: Required<Pick<FlowWrite, 'definition'>> & FlowWrite, caller?: Caller): void {
+    const report = validateDefinition(parseDefinitionParameter(input.definition), caller === undefined ? {} : accountContext(caller.accountSid))
     if (report.errors.length > 0) throw invalidFlowDefinition(report.errors)
   }
 
@@ -110,13 +116,25 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
     }
   }
 
-  /** Loads every *.json file of `dir` into each account: new flows are created, changed ones get a revision. */
+  /**
+   * Loads every *.json file of `dir` into each account: new flows are created, changed ones get a revision.
+   * A run-subflow's flow_sid may name any flow of the folder, whichever file comes first, or one the account
+   * already has; one naming neither stops the load (FlowFileError) before anything is written.
+   */
   function loadDirectory (dir: string, accountSids: readonly string[]): number {
     const files = readFlowFiles(dir)
+    const inFolder = new Set(files.map(f => f.sid))
     const now = clock.now()
-    for (const accountSid of accountSids) {
-      for (const f of files) {
-        const revision = { friendlyName: f.friendlyName, status: f.status, definition: f.definition, commitMessage: `Loaded from ${f.file}`, ...validateDefinition(f.definition) }
+    const planned = accountSids.map(accountSid => ({
+      accountSid,
+      revisions: files.map(f => {
+        const report = validateDefinition(f.definition, { flowExists: sid => inFolder.has(sid) || store.findFlow(accountSid, sid) !== undefined })
+        if (report.errors.length > 0) throw new FlowFileError(`flow file ${f.file}: invalid definition in account ${accountSid}: ${describeErrors(report.errors)}`)
+        return { f, revision: { friendlyName: f.friendlyName, status: f.status, definition: f.definition, commitMessage: `Loaded from ${f.file}`, ...report } }
+      })
+    }))
+    for (const { accountSid, revisions } of planned) {
+      for (const { f, revision } of revisions) {
         const existing = store.findFlow(accountSid, f.sid)
         if (existing === undefined) {
           store.createFlow(accountSid, f.sid, 'file', revision, now)
@@ -184,9 +202,13 @@ export function readFlowFiles (dir: string): FlowFile[] {
     const friendlyName = rawName === undefined ? basename(name, '.json') : typeof rawName === 'string' && rawName !== '' ? rawName : fail('friendly_name must be a non-empty string')
     const status = rawStatus === undefined ? 'published' : rawStatus === 'draft' || rawStatus === 'published' ? rawStatus : fail('status must be draft or published')
     const { errors } = validateDefinition(definition)
-    if (errors.length > 0) fail(`invalid definition: ${errors.map(e => `${e.property_path} ${e.message}`).join('; ')}`)
+    if (errors.length > 0) fail(`invalid definition: ${describeErrors(errors)}`)
     return { file, sid, friendlyName, status, definition }
   })
+}
+
+function describeErrors (errors: readonly FlowValidationError[]): string {
+  return errors.map(e => `${e.property_path} ${e.message}`).join('; ')
 }
 
 /** The one warning logged when a FlowSid is first used without a definition (STUDIO_FLOWS=auto). */

@@ -81,11 +81,14 @@ test('a subflow ended halfway over REST leaves no active execution for the conta
 test('one level of subflows: a run-subflow inside a subflow fails with a Step, and the parent takes failed with nothing published', async (t) => {
   const app = await buildTestApp(t)
   const leaf = await publish(app, flowOf('Hi', [widget('Hi', 'send-message', { body: 'leaf' }, [{ event: 'sent' }, { event: 'failed' }])]), 'leaf')
+  // Studio publishes a run-subflow only for a flow that exists: this one is deleted once the middle flow is published.
+  const gone = await publish(app, flowOf(undefined, []), 'gone')
   const middle = await publish(app, flowOf('Deeper', [
     widget('Deeper', 'run-subflow', { flow_sid: leaf }, [{ event: 'completed' }, { event: 'failed', next: 'Broken' }]),
     widget('Broken', 'set-variables', { variables: [{ key: 'x', value: '1' }] }, [{ event: 'next', next: 'Missing' }]),
-    widget('Missing', 'run-subflow', { flow_sid: 'FW99999999999999999999999999999999' }, [{ event: 'completed' }, { event: 'failed' }])
+    widget('Missing', 'run-subflow', { flow_sid: gone }, [{ event: 'completed' }, { event: 'failed' }])
   ]), 'middle')
+  assert.equal((await call(app, 'DELETE', `/v2/Flows/${gone}`)).status, 204)
   const parent = await publish(app, parentDefinition(middle), 'parent')
   await inbound(app, parent, { From: CONTACT, To: NUMBER, Body: 'go' })
   const sid = await onlyExecution(app, parent)
@@ -193,8 +196,11 @@ test('a run-subflow pointing at a draft-only flow or a missing one takes failed 
   const app = await buildTestApp(t)
   const draft = await call(app, 'POST', '/v2/Flows', { FriendlyName: 'draft', Status: 'draft', Definition: JSON.stringify(surveyDefinition()) })
   assert.equal(draft.status, 201)
-  for (const target of [draft.body.sid as string, 'FW99999999999999999999999999999999']) {
+  // Studio publishes a run-subflow only for a flow that exists: the missing one is deleted after its parent is published.
+  const gone = await publish(app, surveyDefinition(), 'gone')
+  for (const target of [draft.body.sid as string, gone]) {
     const parent = await publish(app, parentDefinition(target), `parent of ${target}`)
+    if (target === gone) assert.equal((await call(app, 'DELETE', `/v2/Flows/${gone}`)).status, 204)
     const res = await inbound(app, parent, { From: CONTACT, To: NUMBER, Body: 'go' })
     assert.equal(res.statusCode, 200)
     const sid = await onlyExecution(app, parent)

@@ -260,9 +260,12 @@ test('run-subflow: the subflow runs inside the parent\'s execution with trigger.
 
 test('run-subflow: failed when the subflow does not exist', async (t) => {
   const app = await buildTestApp(t)
+  // Studio publishes a run-subflow only for a flow that exists: the subflow is deleted after the parent is published.
+  const child = await publish(app, flowOf(undefined, []), 'child')
   const parent = await publish(app, flowOf('Sub', [
-    widget('Sub', 'run-subflow', { flow_sid: 'FW99999999999999999999999999999999', flow_revision: 'LatestPublished' }, [{ event: 'completed' }, { event: 'failed' }])
+    widget('Sub', 'run-subflow', { flow_sid: child, flow_revision: 'LatestPublished' }, [{ event: 'completed' }, { event: 'failed' }])
   ]))
+  assert.equal((await call(app, 'DELETE', `/v2/Flows/${child}`)).status, 204)
   const sid = await start(app, parent)
   assert.deepEqual((await stepsOf(app, parent, sid)).at(-1), ['Sub', 'failed', 'Ended', 'run-subflow'])
 })
@@ -275,8 +278,23 @@ test('voice and Flex widgets in an execution without a call are recorded in the 
     ['record-voicemail', 'recordingComplete'], ['send-to-flex', 'callComplete'],
     ['add-twiml-redirect', 'return'], ['capture-payments', 'success'], ['fork-stream', 'next']
   ]
-  const states = types.map(([type, event], i) => widget(`W${i}`, type, { say: 'Hello {{flow.data.name}}' }, [
-    { event, ...(i + 1 < types.length && { next: `W${i + 1}` }) }, { event: 'other-event' }
+  // Besides the default event, each widget declares another of its type's events (none for those with one event),
+  // and the properties Studio requires of it.
+  const otherEvent: Record<string, string> = {
+    'gather-input-on-call': 'keypress',
+    'connect-call-to': 'hangup',
+    'enqueue-call': 'callFailure',
+    'record-voicemail': 'hangup',
+    'send-to-flex': 'callFailure',
+    'add-twiml-redirect': 'fail',
+    'capture-payments': 'hangup'
+  }
+  const requiredProperties: Record<string, Record<string, string>> = {
+    'connect-call-to': { noun: 'number', to: '+15550001111' },
+    'send-to-flex': { workflow: 'WW00000000000000000000000000000001', channel: 'TC00000000000000000000000000000001' }
+  }
+  const states = types.map(([type, event], i) => widget(`W${i}`, type, { say: 'Hello {{flow.data.name}}', ...requiredProperties[type] }, [
+    { event, ...(i + 1 < types.length && { next: `W${i + 1}` }) }, ...(otherEvent[type] === undefined ? [] : [{ event: otherEvent[type] }])
   ]))
   const flow = await publish(app, flowOf('W0', states))
   const sid = await start(app, flow, { Parameters: '{"name":"Ada"}' })

@@ -56,7 +56,7 @@ test('an invalid definition may be saved as a draft, listing its errors, but nev
   const app = await buildTestApp(t)
   const bad = greetingDefinition()
   bad.states[0].transitions[3].next = 'Nowhere'
-  bad.states.push({ name: 'Greet', type: 'send-message', transitions: [] })
+  bad.states.push({ name: 'Greet', type: 'send-message', properties: { body: 'again' }, transitions: [] })
   bad.states.push({ name: 'Odd', type: 'not-a-widget', transitions: [] })
   bad.initial_state = 'Missing'
 
