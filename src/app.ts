@@ -14,6 +14,7 @@ import { createStore } from './db/store.js'
 import { createEventDispatcher } from './events/dispatcher.js'
 import { credentialValidator } from './http/auth.js'
 import { errorHandler, frameworkErrors, notFoundHandler } from './http/errors.js'
+import { CORS_HEADERS, TWILIO_HEADERS } from './http/headers.js'
 import { prettyLogStream } from './http/pretty-log.js'
 import { twilioApi } from './http/twilio-api.js'
 import { V1_ENGAGEMENTS, V1_EXECUTIONS, V2_EXECUTIONS } from './resources/surface.js'
@@ -77,6 +78,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     throw err
   }
 
+  /** Twilio API requests being answered now (Twilio-Concurrent-Requests). */
+  const inFlight = new Set<string>()
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -145,8 +148,27 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('Twilio-Request-Id', request.id)
+    if (isTwilioPath(request.url)) inFlight.add(request.id)
+    // A browser's CORS preflight is answered before credentials are asked for, as Twilio's API does.
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+      return await reply.code(200).headers(CORS_HEADERS).send()
+    }
   })
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.headers(CORS_HEADERS)
+    // Twilio's JSON is `application/json`, without a charset.
+    const type = reply.getHeader('content-type')
+    if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json')
+    if (isTwilioPath(request.url)) {
+      reply.header('Twilio-Request-Duration', (reply.elapsedTime / 1000).toFixed(3))
+      reply.header('Twilio-Concurrent-Requests', String(Math.max(1, inFlight.size)))
+      reply.headers(TWILIO_HEADERS)
+    }
+    return payload
+  })
+  app.addHook('onRequestAbort', async (request) => { inFlight.delete(request.id) })
   app.addHook('onResponse', async (request, reply) => {
+    inFlight.delete(request.id)
     const latency = Math.round(reply.elapsedTime * 100) / 100
     const path = request.url.split('?', 1)[0] ?? request.url
     // Health probes (a container checks every few seconds) log at debug, everything else at info.

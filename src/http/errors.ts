@@ -5,6 +5,7 @@ import {
   ResourceMissing, TwilioError, authenticationFailed, clientError, internalError, invalidParameter, malformedRequest,
   missingParameter, payloadTooLarge, resourceNotFound, unsupportedMediaType
 } from '../twilio/errors.js'
+import { CORS_HEADERS } from './headers.js'
 
 /** The path Twilio names in a 404: the request's, with its API version and without the query ("/v1/Flows/FW…/Executions"). */
 export function resourcePath (url: string): string {
@@ -130,5 +131,9 @@ export function frameworkErrors (err: FastifyError, request: FastifyRequest, rep
   const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH'
     ? resourceNotFound(resourcePath(request.url))
     : malformedRequest('the URL is not validly percent-encoded')
-  reply.code(e.status).header('Twilio-Request-Id', request.id).type('application/json').send(e.toJSON())
+  // Written raw: Fastify would add a charset to the JSON type, and no onSend hook runs this early.
+  const body = JSON.stringify(e.toJSON())
+  reply.hijack()
+  reply.raw.writeHead(e.status, { 'twilio-request-id': request.id, ...CORS_HEADERS, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+  reply.raw.end(body)
 }

@@ -8,7 +8,7 @@ import { executionParams, listResponse, stepContextSchema, stepParams, stepSchem
 import { toStepContextResource, toStepResource } from '../resources/execution-step.js'
 import type { ExecutionSurface } from '../resources/surface.js'
 import { resourceMissing } from '../twilio/errors.js'
-import { pageMeta, parsePageRequest, type PagingQuery } from '../twilio/paging.js'
+import { pageMeta, parsePageRequest, readPage, type PagingQuery } from '../twilio/paging.js'
 import type { StepRecord } from '../types.js'
 
 export interface StepRoutesOptions {
@@ -32,8 +32,8 @@ export const executionStepRoutes = refusingOtherMethods(async function execution
     const { accountSid } = request.caller
     // A list under an execution that does not exist is a 404, not an empty page.
     if (store.getExecution(accountSid, FlowSid, Sid) === undefined) throw resourceMissing()
-    const page = parsePageRequest(request.query, ['number'])
-    const result = store.listSteps(accountSid, FlowSid, Sid, { token: page.token, pageSize: page.pageSize })
+    const asked = parsePageRequest(request.query, ['number'])
+    const { request: page, result } = readPage(asked, (s: StepRecord) => [s.id], token => store.listSteps(accountSid, FlowSid, Sid, { token, pageSize: asked.pageSize }))
     const baseUrl = base(request)
     return {
       steps: result.items.map(s => toStepResource(s, baseUrl, surface)),

@@ -13,7 +13,7 @@ import type { ActiveContactRule, ExecutionService } from '../studio/executions.j
 import type { FlowService } from '../studio/flows.js'
 import { parseTwilioDate } from '../twilio/dates.js'
 import { invalidParameter, resourceMissing, tooManyRequests } from '../twilio/errors.js'
-import { pageMeta, parsePageRequest } from '../twilio/paging.js'
+import { pageMeta, parsePageRequest, readPage } from '../twilio/paging.js'
 import type { ExecutionRecord, ExecutionStatus } from '../types.js'
 
 interface SurfaceRules {
@@ -93,14 +93,15 @@ export const executionRoutes = refusingOtherMethods(async function executionRout
       status = q.status as ExecutionStatus
       filters.push(['status', status])
     }
-    const result = store.listExecutions(request.caller.accountSid, flowSid, {
-      createdFrom, createdTo, status, token: page.token, pageSize: page.pageSize
-    })
+    const keyOf = (e: ExecutionRecord) => [e.dateCreated, e.id]
+    const { request: read, result } = readPage(page, keyOf, token => store.listExecutions(request.caller.accountSid, flowSid, {
+      createdFrom, createdTo, status, token, pageSize: page.pageSize
+    }))
     const baseUrl = base(request)
     const meta = pageMeta({
       listUrl: `${baseUrl}/${surface.version}/Flows/${flowSid}/${surface.collection}`,
       filters,
-      request: page,
+      request: read,
       result,
       keyOf: (e: ExecutionRecord) => [e.dateCreated, e.id],
       key: surface.listKey

@@ -13,7 +13,7 @@ import { toFlowRevisionResource, toFlowV1Resource, toFlowV2Resource, toTestUsers
 import type { ApiVersion } from '../resources/surface.js'
 import type { FlowService } from '../studio/flows.js'
 import { invalidParameter, resourceMissing } from '../twilio/errors.js'
-import { pageMeta, parsePageRequest, type PagingQuery } from '../twilio/paging.js'
+import { pageMeta, parsePageRequest, readPage, type PagingQuery } from '../twilio/paging.js'
 import type { FlowRecord, FlowRevisionRecord, FlowStatus } from '../types.js'
 
 export interface FlowRoutesOptions {
@@ -43,11 +43,12 @@ export const flowRoutes = refusingOtherMethods(async function flowRoutes (app: F
   app.get<{ Querystring: PagingQuery }>('/Flows', {
     schema: { response: { 200: listResponse('flows', schema) } }
   }, async function listFlow (request) {
-    const page = parsePageRequest(request.query, ['number', 'number'])
-    const result = store.listFlows(request.caller.accountSid, { token: page.token, pageSize: page.pageSize })
+    const asked = parsePageRequest(request.query, ['number', 'number'])
+    const keyOf = (f: FlowRecord) => [f.dateCreated, f.id]
+    const { request: page, result } = readPage(asked, keyOf, token => store.listFlows(request.caller.accountSid, { token, pageSize: asked.pageSize }))
     return {
       flows: result.items.map(f => toResource(f, request, false)),
-      meta: pageMeta({ listUrl: `${base(request)}/${version}/Flows`, filters: [], request: page, result, keyOf: f => [f.dateCreated, f.id], key: 'flows' })
+      meta: pageMeta({ listUrl: `${base(request)}/${version}/Flows`, filters: [], request: page, result, keyOf, key: 'flows' })
     }
   })
 
@@ -99,12 +100,13 @@ export const flowRoutes = refusingOtherMethods(async function flowRoutes (app: F
   }, async function listFlowRevision (request) {
     const { Sid } = request.params
     flows.find(request.caller, Sid)
-    const page = parsePageRequest(request.query, ['number'])
-    const result = store.listRevisions(request.caller.accountSid, Sid, { token: page.token, pageSize: page.pageSize })
+    const asked = parsePageRequest(request.query, ['number'])
+    const keyOf = (r: FlowRevisionRecord) => [r.revision]
+    const { request: page, result } = readPage(asked, keyOf, token => store.listRevisions(request.caller.accountSid, Sid, { token, pageSize: asked.pageSize }))
     const baseUrl = base(request)
     return {
       revisions: result.items.map(r => toFlowRevisionResource(r, baseUrl, true)),
-      meta: pageMeta({ listUrl: `${baseUrl}/v2/Flows/${Sid}/Revisions`, filters: [], request: page, result, keyOf: (r: FlowRevisionRecord) => [r.revision], key: 'revisions' })
+      meta: pageMeta({ listUrl: `${baseUrl}/v2/Flows/${Sid}/Revisions`, filters: [], request: page, result, keyOf, key: 'revisions' })
     }
   })
 

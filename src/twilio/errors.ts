@@ -1,27 +1,31 @@
 // Twilio's error model: one class, one factory per condition, and every message text Twilio uses.
-// Body fields are the ones twilio-node's RestException reads (code, message, more_info, status, details);
-// extra keys would change the exception class the helper libraries raise.
+// Body fields are the ones twilio-node's RestException reads (code, message, more_info, status, details), plus the
+// `detail` sentence Twilio's 401s carry; a `type` or `title` key would change the exception class the helper
+// libraries raise.
 
 export class TwilioError extends Error {
   constructor (
     readonly status: number,
     readonly code: number,
     message: string,
-    readonly details?: Record<string, unknown>
+    readonly details?: Record<string, unknown>,
+    /** Twilio's `detail` sentence, on the errors whose captured bodies carry one (401 20003). */
+    readonly detail?: string
   ) {
     super(message)
     this.name = 'TwilioError'
   }
 
   toJSON (): TwilioErrorBody {
-    const body: TwilioErrorBody = {
+    // Keys in Twilio's order (alphabetical, as in its captured bodies).
+    return {
       code: this.code,
+      ...(this.detail !== undefined && { detail: this.detail }),
+      ...(this.details !== undefined && { details: this.details }),
       message: this.message,
       more_info: `https://www.twilio.com/docs/errors/${this.code}`,
       status: this.status
     }
-    if (this.details !== undefined) body.details = this.details
-    return body
   }
 }
 
@@ -31,6 +35,7 @@ export interface TwilioErrorBody {
   more_info: string
   status: number
   details?: Record<string, unknown>
+  detail?: string
 }
 
 /** 20001, verbatim Twilio wording for a required form field that is absent or empty. */
@@ -55,7 +60,7 @@ export function authenticationFailed (problem: AuthenticationProblem): TwilioErr
     'unknown-username': 'Authentication Error - invalid username',
     'wrong-secret': 'Authenticate'
   }[problem]
-  return new TwilioError(401, 20003, message)
+  return new TwilioError(401, 20003, message, undefined, 'Your AccountSid or AuthToken was incorrect.')
 }
 
 /**
@@ -92,11 +97,6 @@ export function flowNotFound (flowSid: string): ResourceMissing {
 /** 20004 names the full request path, version included, as captured from Twilio. */
 export function methodNotAllowed (path: string, method: string): TwilioError {
   return new TwilioError(405, 20004, `The requested resource ${path} does not support the attempted HTTP method ${method}`)
-}
-
-/** Twilio's answer to Page>0 without the PageToken its own next_page_url would carry. */
-export function pageTokenRequired (): TwilioError {
-  return new TwilioError(400, 20001, 'PageToken is required for paging.')
 }
 
 /** Studio error 81023: "the To and From parameters may not collectively exceed 300 bytes". */

@@ -1,5 +1,5 @@
 // Twilio's list paging: PageSize/Page/PageToken parsing, opaque keyset tokens, and the `meta` block.
-import { invalidParameter, pageTokenRequired } from './errors.js'
+import { invalidParameter } from './errors.js'
 
 export const DEFAULT_PAGE_SIZE = 50
 /** The spec's maximum. twilio-node sends PageSize=<limit> for list({ limit: 5000 }), so larger values are served as 1000. */
@@ -30,9 +30,25 @@ export function parsePageRequest (query: PagingQuery, keyShape: KeyShape): PageR
   const pageSize = parsePageSize(query.PageSize)
   const page = parsePage(query.Page)
   const token = query.PageToken === undefined || query.PageToken === '' ? undefined : decodePageToken(query.PageToken, keyShape)
-  // Page is the client's own count; only the token says where a page starts, so Page>0 alone is refused as Twilio does.
-  if (page > 0 && token === undefined) throw pageTokenRequired()
   return { pageSize, page, token }
+}
+
+/**
+ * Reads the page a request names. With a PageToken, the token says where it starts (Page is the client's own
+ * count, echoed in meta). With Page=n and no token (a helper library's page(pageNumber)), it is the n-th page of
+ * PageSize rows from the start, walked page by page along the same keyset order: docs/fidelity.md, "Page".
+ */
+export function readPage<T> (request: PageRequest, keyOf: (item: T) => Array<string | number>, read: (token: PageToken | undefined) => PageResult<T>): { request: PageRequest, result: PageResult<T> } {
+  if (request.token !== undefined || request.page === 0) return { request, result: read(request.token) }
+  let token: PageToken | undefined
+  for (let i = 0; i < request.page; i++) {
+    const skipped = read(token)
+    const last = skipped.items.at(-1)
+    // Past the end: an empty page, as for a token past the last row.
+    if (!skipped.hasMore || last === undefined) return { request: { ...request, token }, result: { items: [], hasMore: false } }
+    token = { direction: 'after', key: keyOf(last) }
+  }
+  return { request: { ...request, token }, result: read(token) }
 }
 
 function parsePageSize (value: unknown): number {

@@ -91,8 +91,6 @@ test('PageSize: default 50, above 1000 served as 1000, below 1 or not a number r
     assertTwilioError(res, 400, 20001, /PageSize/)
   }
   assertTwilioError(await getList(app, `${EXECUTIONS}?Page=-1`), 400, 20001, /Page/)
-  // Page is client state: without the token Twilio's own URLs carry, a later page is refused as Twilio does.
-  assertTwilioError(await getList(app, `${EXECUTIONS}?Page=2`), 400, 20001, 'PageToken is required for paging.')
   assert.equal((await getList(app, `${EXECUTIONS}?Page=0`)).status, 200)
 })
 
@@ -213,4 +211,26 @@ test('lists are per flow', async (t) => {
   await createExecution(app)
   const other = 'FWaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
   assert.equal((await call(app, 'GET', `/v1/Flows/${other}/Executions`)).body.executions.length, 0)
+})
+
+test('Page without a PageToken (a helper library\'s page(pageNumber)) reads the n-th page from the start; past the end it is empty', async (t) => {
+  const { app, create } = await appWithClock(t)
+  const sids: string[] = []
+  for (let i = 0; i < 7; i++) sids.push((await create()).sid)
+  const newestFirst = [...sids].reverse()
+  const sidsOf = (res: { body: any }) => res.body.executions.map((e: any) => e.sid)
+  const second = await getList(app, `${EXECUTIONS}?PageSize=3&Page=1`)
+  assert.deepEqual(sidsOf(second), newestFirst.slice(3, 6))
+  assert.equal(second.body.meta.page, 1)
+  assert.match(second.body.meta.next_page_url, /Page=2&PageToken=PA/)
+  assert.match(second.body.meta.previous_page_url, /Page=0&PageToken=PB/)
+  // Following next_page_url from there continues where Page=1 ended.
+  const u = new URL(second.body.meta.next_page_url)
+  assert.deepEqual(sidsOf(await getList(app, u.pathname + u.search)), newestFirst.slice(6))
+  assert.deepEqual(sidsOf(await getList(app, `${EXECUTIONS}?PageSize=3&Page=2`)), newestFirst.slice(6))
+  const past = await getList(app, `${EXECUTIONS}?PageSize=3&Page=9`)
+  assert.equal(past.status, 200)
+  assert.deepEqual(sidsOf(past), [])
+  assert.equal(past.body.meta.next_page_url, null)
+  assertMatchesSpec('v1', 'ListExecution', 200, past.body)
 })

@@ -67,11 +67,11 @@ export function assertTwilioError (res: { status: number, body: any, headers: Re
   if (res.body?.code !== code) problems.push(`code ${res.body?.code} ≠ ${code}`)
   if (res.body?.status !== status) problems.push(`body.status ${res.body?.status} ≠ ${status}`)
   if (res.body?.more_info !== `https://www.twilio.com/docs/errors/${code}`) problems.push(`more_info ${res.body?.more_info}`)
-  const keys = Object.keys(res.body ?? {}).filter(k => !['code', 'message', 'more_info', 'status', 'details'].includes(k))
+  const keys = Object.keys(res.body ?? {}).filter(k => !['code', 'message', 'more_info', 'status', 'details', 'detail'].includes(k))
   if (keys.length > 0) problems.push(`extra keys ${keys.join(',')}`)
   if (typeof res.body?.message !== 'string') problems.push('no message')
   else if (message instanceof RegExp ? !message.test(res.body.message) : message !== undefined && res.body.message !== message) problems.push(`message "${res.body.message}"`)
-  if (!String(res.headers['content-type']).startsWith('application/json')) problems.push(`content-type ${String(res.headers['content-type'])}`)
+  if (res.headers['content-type'] !== 'application/json') problems.push(`content-type ${String(res.headers['content-type'])} (Twilio's is application/json, no charset)`)
   if (problems.length > 0) throw new Error(`not the expected Twilio error: ${problems.join('; ')}\n${JSON.stringify(res.body)}`)
 }
 

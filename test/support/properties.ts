@@ -137,12 +137,13 @@ export function percentEncode (text: string): string {
 export const BROKEN_ESCAPES = ['%zz', '%', '%e0%80', '%C0%AF', '%FF%FE', '%%', '%2', 'FW%zz', '%ED%A0%80'] as const
 
 /**
- * Checks a non-2xx answer against Twilio's error shape: JSON `{code, message, more_info, status}` (+ details),
+ * Checks a non-2xx answer against Twilio's error shape: JSON `{code, message, more_info, status}` (+ details, and
+ * `detail` on a 401),
  * `status` equal to the HTTP status. Returns the problems found (empty when it is well-formed).
  */
 export function twilioErrorProblems (status: number, headers: Record<string, unknown>, body: string): string[] {
   const problems: string[] = []
-  if (!String(headers['content-type']).startsWith('application/json')) problems.push(`content-type ${String(headers['content-type'])}`)
+  if (headers['content-type'] !== 'application/json') problems.push(`content-type ${String(headers['content-type'])} (Twilio's is application/json, no charset)`)
   let parsed: any
   try {
     parsed = JSON.parse(body)
@@ -150,7 +151,7 @@ export function twilioErrorProblems (status: number, headers: Record<string, unk
     return [...problems, 'body is not JSON']
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return [...problems, 'body is not an object']
-  const extra = Object.keys(parsed).filter(k => !['code', 'message', 'more_info', 'status', 'details'].includes(k))
+  const extra = Object.keys(parsed).filter(k => !['code', 'message', 'more_info', 'status', 'details', ...(parsed.code === 20003 ? ['detail'] : [])].includes(k))
   if (extra.length > 0) problems.push(`extra keys ${extra.join(',')}`)
   if (!Number.isInteger(parsed.code)) problems.push(`code ${JSON.stringify(parsed.code)}`)
   if (typeof parsed.message !== 'string' || parsed.message === '') problems.push('no message')

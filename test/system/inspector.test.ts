@@ -161,3 +161,20 @@ test('with STUDIO_ADMIN_TOKEN the page asks for the token and keeps it for the s
   // The control API itself still wants the bearer token.
   assert.equal((await fetch(`${base}/__emulator/outbox`)).status, 401)
 })
+
+test('a browser app on another origin calls the API with Basic auth (CORS preflight and answer)', { skip }, async (t) => {
+  const emulator = startEmulator(['--db', ':memory:'])
+  t.after(emulator.kill)
+  const base = await emulator.url()
+  const b = await browser(t)
+  const { page, problems } = await open(b, t)
+  // The page is served as localhost; the API is called as 127.0.0.1: another origin, so the browser preflights.
+  await page.goto(base.replace('127.0.0.1', 'localhost') + '/__emulator/ui/')
+  const answer = await page.evaluate(async ({ url, auth }) => {
+    const res = await fetch(url, { headers: { Authorization: auth } })
+    return { status: res.status, body: await res.json() as { flows: unknown[] } }
+  }, { url: `${base}/v2/Flows`, auth: BASIC })
+  assert.equal(answer.status, 200)
+  assert.deepEqual(answer.body.flows, [])
+  assert.deepEqual(problems, [])
+})

@@ -1,0 +1,16 @@
+// The headers Twilio's API sends with every response, beside Twilio-Request-Id (app.ts adds them all).
+/**
+ * CORS as Twilio's API answers it, on every response (captured api.twilio.com headers, 2023): any origin may call
+ * with an Authorization header; ETag is exposed.
+ */
+export const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-credentials': 'true',
+  'access-control-allow-headers': 'Accept, Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, Idempotency-Key',
+  'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+  'access-control-expose-headers': 'ETag'
+} as const
+
+/** The other headers Twilio's API sends with every response (Twilio-Request-Id and -Duration are per request). */
+export const TWILIO_HEADERS = { 'x-api-domain': 'studio.twilio.com', 'x-home-region': 'us1', 'x-powered-by': 'AT-5000', 'x-shenanigans': 'none' } as const
+

@@ -1,0 +1,62 @@
+// Twilio's response headers on every answer: CORS (and a preflight answered without credentials), the exact
+// `application/json` type, Twilio-Request-Duration, Twilio-Concurrent-Requests and the other constant headers, and
+// the `detail` sentence of a 401 body.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { FLOW, assertTwilioError, buildTestApp, call } from '../support/helper.js'
+
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-credentials': 'true',
+  'access-control-allow-headers': 'Accept, Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, Idempotency-Key',
+  'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+  'access-control-expose-headers': 'ETag'
+}
+
+const corsOf = (headers: Record<string, unknown>) => Object.fromEntries(Object.keys(CORS).map(k => [k, headers[k]]))
+
+test('every Twilio API answer carries Twilio\'s headers, JSON typed exactly application/json', async (t) => {
+  const app = await buildTestApp(t)
+  for (const res of [await call(app, 'GET', '/v2/Flows'), await call(app, 'GET', `/v1/Flows/${FLOW}/Executions/FN${'0'.repeat(32)}`)]) {
+    assert.equal(res.headers['content-type'], 'application/json')
+    assert.deepEqual(corsOf(res.headers), CORS)
+    assert.match(String(res.headers['twilio-request-duration']), /^\d+\.\d{3}$/)
+    assert.ok(Number(res.headers['twilio-concurrent-requests']) >= 1)
+    assert.equal(res.headers['x-api-domain'], 'studio.twilio.com')
+    assert.equal(res.headers['x-home-region'], 'us1')
+    assert.equal(res.headers['x-powered-by'], 'AT-5000')
+    assert.equal(res.headers['x-shenanigans'], 'none')
+  }
+  // The control API and health answers carry CORS too (a browser app may call them), not Twilio's own headers.
+  const health = await app.inject({ method: 'GET', url: '/healthz' })
+  assert.deepEqual(corsOf(health.headers), CORS)
+  assert.equal(health.headers['content-type'], 'application/json')
+  assert.equal(health.headers['x-api-domain'], undefined)
+})
+
+test('a CORS preflight is answered without credentials; a plain OPTIONS still needs them', async (t) => {
+  const app = await buildTestApp(t)
+  const preflight = await app.inject({
+    method: 'OPTIONS',
+    url: `/v2/Flows/${FLOW}/Executions`,
+    headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' }
+  })
+  assert.equal(preflight.statusCode, 200)
+  assert.deepEqual(corsOf(preflight.headers), CORS)
+  assert.equal(preflight.body, '')
+  const plain = await app.inject({ method: 'OPTIONS', url: `/v2/Flows/${FLOW}/Executions` })
+  assertTwilioError({ status: plain.statusCode, body: plain.json(), headers: plain.headers }, 401, 20003)
+})
+
+test('a 401 carries Twilio\'s detail sentence', async (t) => {
+  const app = await buildTestApp(t)
+  for (const authorization of [undefined, 'Basic ' + Buffer.from('ACnope:x').toString('base64'), 'Basic ' + Buffer.from(`AC${'1'.repeat(32)}:wrong`).toString('base64')]) {
+    const res = await app.inject({ method: 'GET', url: '/v2/Flows', headers: authorization === undefined ? {} : { authorization } })
+    assert.equal(res.statusCode, 401)
+    assert.equal(res.headers['content-type'], 'application/json')
+    const body = res.json()
+    assert.equal(body.detail, 'Your AccountSid or AuthToken was incorrect.')
+    assert.deepEqual(Object.keys(body), ['code', 'detail', 'message', 'more_info', 'status'], 'keys in Twilio\'s order')
+    assert.deepEqual(corsOf(res.headers), CORS)
+  }
+})
