@@ -99,7 +99,15 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const store = createStore(db)
   const dispatcher = config.eventsUrl === undefined
     ? undefined
-    : createEventDispatcher({ url: config.eventsUrl, store, log: app.log, initialRetryMs: opts.eventRetry?.initialMs, maxRetryMs: opts.eventRetry?.maxMs })
+    : createEventDispatcher({
+      url: config.eventsUrl,
+      store,
+      log: app.log,
+      clock,
+      authTokenOf: accountSid => config.accounts.find(a => a.sid === accountSid)?.authToken,
+      initialRetryMs: opts.eventRetry?.initialMs,
+      maxRetryMs: opts.eventRetry?.maxMs
+    })
   // What changed, for the inspector's open pages.
   const changes = createChangeFeed()
   const writer = createExecutionWriter({ store, clock, events: dispatcher === undefined ? undefined : { committed: dispatcher.kick }, onCommit: () => changes.changed('executions', 'events') })

@@ -1,5 +1,8 @@
 // Twilio Event Streams' Studio events as CloudEvents 1.0: execution started/ended and step ended, with the data
 // fields of Twilio's Studio.FlowExecutionEvent/2 and Studio.FlowStepEvent/1 schemas (dates with milliseconds).
+// The schemas type every field as a string (flow_revision an integer) and do not require ended_reason or
+// parent_step_sid: those are left out when they have no value rather than sent as null. Ids are EZ + 32 hex, as
+// Twilio's Event Streams event ids; events stored before carry EV ids and are delivered as they are.
 import { newSid } from '../twilio/sid.js'
 import type { ExecutionRecord, StepRecord } from '../types.js'
 
@@ -21,23 +24,24 @@ export interface CloudEvent {
 const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
 
 function envelope (type: string, source: string, dataschema: string, time: number, data: Record<string, unknown>): CloudEvent {
-  return { specversion: '1.0', type, source, id: newSid('EV'), time: new Date(time).toISOString(), datacontenttype: 'application/json', dataschema, data }
+  return { specversion: '1.0', type, source, id: newSid('EZ'), time: new Date(time).toISOString(), datacontenttype: 'application/json', dataschema, data }
 }
 
-/** execution.started / execution.ended for an execution as it is now. */
+/** execution.started / execution.ended for an execution as it is now (fields in the order of Twilio's example). */
 export function executionEvent (type: typeof EXECUTION_STARTED | typeof EXECUTION_ENDED, e: ExecutionRecord, time: number): CloudEvent {
+  const ended = type === EXECUTION_ENDED
   const data: Record<string, unknown> = {
     execution_sid: e.sid,
     account_sid: e.accountSid,
     flow_sid: e.flowSid,
     contact_channel_address: e.contactChannelAddress,
-    status: type === EXECUTION_STARTED ? 'active' : 'ended',
+    status: ended ? 'ended' : 'active',
+    ...(ended && e.endedReason !== null && { ended_reason: e.endedReason }),
     date_created: iso(e.dateCreated),
-    date_updated: iso(type === EXECUTION_STARTED ? e.dateCreated : e.dateUpdated),
+    date_updated: iso(ended ? e.dateUpdated : e.dateCreated),
     started_by: e.initiatedBy,
     flow_revision: e.flowRevision
   }
-  if (type === EXECUTION_ENDED) data.ended_reason = e.endedReason
   return envelope(type, `/v2/Flows/${e.flowSid}/Executions/${e.sid}`, 'https://events-schemas.twilio.com/Studio.FlowExecutionEvent/2', time, data)
 }
 
@@ -47,7 +51,8 @@ export function stepEndedEvent (s: StepRecord, time: number): CloudEvent {
     flow_sid: s.flowSid,
     execution_sid: s.executionSid,
     step_sid: s.sid,
-    parent_step_sid: s.parentStepSid,
+    // Only a step inside a subflow has a parent step.
+    ...(s.parentStepSid !== null && { parent_step_sid: s.parentStepSid }),
     name: s.name,
     transitioned_from: s.transitionedFrom,
     transitioned_to: s.transitionedTo,

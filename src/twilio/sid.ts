@@ -4,9 +4,10 @@ import { customAlphabet } from 'nanoid'
 
 /**
  * Twilio's prefixes we mint (CA calls, RE recordings, QU queues, WT TaskRouter tasks, CH conversations, IM
- * conversation messages, MB participants), plus FR for the emulator's own fault rules.
+ * conversation messages, MB participants, EZ Event Streams events; EV was the emulator's event id before EZ and
+ * stays for events already stored), plus FR for the emulator's own fault rules.
  */
-export type SidPrefix = 'AC' | 'SK' | 'FW' | 'FN' | 'FT' | 'FC' | 'RQ' | 'SM' | 'MM' | 'US' | 'EV' | 'FR' | 'CA' | 'RE' | 'QU' | 'WT' | 'CH' | 'IM' | 'MB'
+export type SidPrefix = 'AC' | 'SK' | 'FW' | 'FN' | 'FT' | 'FC' | 'RQ' | 'SM' | 'MM' | 'US' | 'EV' | 'EZ' | 'FR' | 'CA' | 'RE' | 'QU' | 'WT' | 'CH' | 'IM' | 'MB'
 
 const hex32 = customAlphabet('0123456789abcdef', 32)
 
