@@ -29,6 +29,8 @@ export interface FlowRecord {
   revision: number
   friendlyName: string
   status: FlowStatus
+  /** The latest revision's author (AuthorSid), or null. */
+  authorSid: string | null
   testUsers: string[]
   dateCreated: number
   dateUpdated: number | null
@@ -48,6 +50,8 @@ export interface FlowRevisionRecord {
   status: FlowStatus
   definition: JsonObject
   commitMessage: string | null
+  /** The User (US…) who wrote this revision, or null. */
+  authorSid: string | null
   valid: boolean
   errors: FlowValidationError[]
   warnings: FlowValidationError[]

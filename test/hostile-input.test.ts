@@ -55,6 +55,9 @@ async function snapshotText (app: FastifyInstance): Promise<string> {
 }
 
 /** A v2 flow that ran (steps), a draft, v1 executions active and ended, an Engagement, and account B's data. */
+/** A flow of account B's (registered on first use). */
+const B_FLOW = 'FW' + 'b'.repeat(32)
+
 async function seeded (t: TestContext): Promise<Fixture> {
   // HOSTILE_LOG=error shows the server's own account of a failure (the stack of a 500).
   const app = await buildTestApp(t, { raw: { logLevel: (process.env.HOSTILE_LOG ?? 'silent') as 'silent' } })
@@ -68,7 +71,9 @@ async function seeded (t: TestContext): Promise<Fixture> {
   const ended = (await createExecution(app, { To: '+15553330000' })).body.sid
   await call(app, 'POST', `/v1/Flows/${FLOW}/Executions/${ended}`, { Status: 'ended' })
   const engagement = (await call(app, 'POST', `/v1/Flows/${OTHER_FLOW}/Engagements`, { To: '+15554440000', From: '+15550000000' })).body.sid
-  const other = (await createExecution(app, { To: '+15555550000' }, { who: ACCOUNT_B })).body.sid
+  // Account B's own flow (FlowSids are global: A's are 404 for B).
+  const other = (await createExecution(app, { To: '+15555550000' }, { who: ACCOUNT_B, flow: B_FLOW })).body.sid
+  assert.match(other, /^FN/)
   assert.equal((await admin(app, 'GET', '/__emulator/idle')).status, 200)
   const steps = (await call(app, 'GET', `/v2/Flows/${greeting}/Executions/${ran}/Steps`)).body.steps.map((s: { sid: string }) => s.sid)
   assert.ok(steps.length > 0, 'the seeded v2 execution recorded steps')
@@ -76,8 +81,8 @@ async function seeded (t: TestContext): Promise<Fixture> {
   const seed = JSON.parse(seedText)
   // The last target's FlowSid is registered nowhere: a create under it registers it, a refused one must not.
   const targets = [{ flow: greeting, execution: ran, step: steps[0] }, { flow: FLOW, execution: active }, { flow: FLOW, execution: ended },
-    { flow: OTHER_FLOW, execution: engagement }, { flow: FLOW, execution: other }, { flow: 'FW0000000000000000000000000000fe55', execution: active }]
-  return { app, flows: [greeting, draft, FLOW, OTHER_FLOW], executions: [ran, active, ended, engagement, other], steps, targets, seed, seedText }
+    { flow: OTHER_FLOW, execution: engagement }, { flow: FLOW, execution: other }, { flow: B_FLOW, execution: other }, { flow: 'FW0000000000000000000000000000fe55', execution: active }]
+  return { app, flows: [greeting, draft, FLOW, OTHER_FLOW, B_FLOW], executions: [ran, active, ended, engagement, other], steps, targets, seed, seedText }
 }
 
 interface Hostile {

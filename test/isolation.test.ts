@@ -68,6 +68,8 @@ class Model {
   readonly owner = new Map<string, string>()
 
   has (account: string, flow: string) { return this.flows.get(account)?.has(flow) === true }
+  /** FlowSids are global: another account's flow is a 404 for this one (and is not registered for it). */
+  elsewhere (account: string, flow: string) { return !this.has(account, flow) && this.has(otherAccount(account), flow) }
   register (account: string, flow: string, origin: 'api' | 'auto') {
     this.flows.get(account)?.set(flow, origin)
     this.everHad.get(account)?.add(flow)
@@ -132,6 +134,10 @@ class Run {
         const to = TO[op.to] as string
         const from = FROM[op.from] as string
         const res = await this.request(op.who, 'POST', `${prefix(op.version)}/Flows/${flow}/${collection(op.version)}`, { To: to, From: from, Parameters: JSON.stringify({ account, n: m.executions.length }) })
+        if (m.elsewhere(account, flow)) {
+          assert.equal(res.status, 404, res.text)
+          return
+        }
         if (!m.has(account, flow)) m.register(account, flow, 'auto')
         const active = m.liveIn(account, flow).find(e => e.to === to && e.from === from && e.status === 'active')
         if (active !== undefined) {
@@ -214,6 +220,10 @@ class Run {
         const flow = this.flowAt(op.flow)
         const seen: string[] = []
         let url: string | null = `${prefix(op.version)}/Flows/${flow}/${collection(op.version)}?PageSize=${op.pageSize}`
+        if (m.elsewhere(account, flow)) {
+          assert.equal((await this.request(op.who, 'GET', url)).status, 404)
+          return
+        }
         for (let page = 0; url !== null; page++) {
           assert.ok(page < 200, 'paging ends')
           const res = await this.request(op.who, 'GET', url)

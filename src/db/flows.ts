@@ -9,6 +9,8 @@ export interface NewRevision {
   status: FlowStatus
   definition: JsonObject
   commitMessage: string | null
+  /** The User (US…) who wrote this revision (AuthorSid), when the request said. */
+  authorSid?: string | null | undefined
   errors: FlowValidationError[]
   warnings: FlowValidationError[]
 }
@@ -28,12 +30,12 @@ export interface PageQuery {
 }
 
 const FLOW_COLUMNS = `f.id, f.account_sid AS accountSid, f.sid, f.origin, f.revision, r.friendly_name AS friendlyName,
-  r.status, f.test_users AS testUsers, f.date_created AS dateCreated, f.date_updated AS dateUpdated`
+  r.status, r.author_sid AS authorSid, f.test_users AS testUsers, f.date_created AS dateCreated, f.date_updated AS dateUpdated`
 
 const FLOW_FROM = 'FROM flows f JOIN flow_revisions r ON r.flow_id = f.id AND r.revision = f.revision'
 
 const REVISION_COLUMNS = `f.account_sid AS accountSid, f.sid AS flowSid, r.revision, r.friendly_name AS friendlyName,
-  r.status, r.definition, r.commit_message AS commitMessage, r.valid, r.errors, r.warnings,
+  r.status, r.definition, r.commit_message AS commitMessage, r.author_sid AS authorSid, r.valid, r.errors, r.warnings,
   r.date_created AS dateCreated, r.date_updated AS dateUpdated`
 
 interface FlowRow extends Omit<FlowRecord, 'testUsers'> { testUsers: string }
@@ -67,8 +69,8 @@ export function createFlowRepository (db: DB) {
     insertFlow: db.prepare(`INSERT INTO flows (account_sid, sid, revision, origin, date_created)
       VALUES (@accountSid, @sid, 1, @origin, @now)`),
     insertRevision: db.prepare(`INSERT INTO flow_revisions (flow_id, revision, friendly_name, status, definition,
-        commit_message, valid, errors, warnings, date_created)
-      VALUES (@flowId, @revision, @friendlyName, @status, @definition, @commitMessage, @valid, @errors, @warnings, @now)`),
+        commit_message, author_sid, valid, errors, warnings, date_created)
+      VALUES (@flowId, @revision, @friendlyName, @status, @definition, @commitMessage, @authorSid, @valid, @errors, @warnings, @now)`),
     bumpRevision: db.prepare('UPDATE flows SET revision = @revision, date_updated = @now WHERE id = @flowId'),
     setTestUsers: db.prepare('UPDATE flows SET test_users = @testUsers, date_updated = @now WHERE account_sid = @accountSid AND sid = @sid'),
     delete: db.prepare('DELETE FROM flows WHERE account_sid = ? AND sid = ?'),
@@ -152,6 +154,7 @@ export function createFlowRepository (db: DB) {
       status: r.status,
       definition: JSON.stringify(r.definition),
       commitMessage: r.commitMessage,
+      authorSid: r.authorSid ?? null,
       valid: r.errors.length === 0 ? 1 : 0,
       errors: JSON.stringify(r.errors),
       warnings: JSON.stringify(r.warnings),

@@ -13,4 +13,3 @@ export const CORS_HEADERS = {
 
 /** The other headers Twilio's API sends with every response (Twilio-Request-Id and -Duration are per request). */
 export const TWILIO_HEADERS = { 'x-api-domain': 'studio.twilio.com', 'x-home-region': 'us1', 'x-powered-by': 'AT-5000', 'x-shenanigans': 'none' } as const
-

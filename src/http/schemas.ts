@@ -171,13 +171,13 @@ const flowStatus = { type: 'string', minLength: 1 } as const
 export const createFlowBody = {
   type: 'object',
   required: ['FriendlyName', 'Status', 'Definition'],
-  properties: { FriendlyName: requiredText, Status: flowStatus, Definition: requiredText, CommitMessage: str }
+  properties: { FriendlyName: requiredText, Status: flowStatus, Definition: requiredText, CommitMessage: str, AuthorSid: str }
 } as const
 
 export const updateFlowBody = {
   type: 'object',
   required: ['Status'],
-  properties: { Status: flowStatus, FriendlyName: requiredText, Definition: requiredText, CommitMessage: str }
+  properties: { Status: flowStatus, FriendlyName: requiredText, Definition: requiredText, CommitMessage: str, AuthorSid: str }
 } as const
 
 export const testUsersBody = {

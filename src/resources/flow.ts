@@ -14,7 +14,7 @@ export function toFlowV2Resource (flow: FlowRecord, latest: FlowRevisionRecord |
   return {
     sid: flow.sid,
     account_sid: flow.accountSid,
-    author_sid: null,
+    author_sid: flow.authorSid,
     friendly_name: flow.friendlyName,
     definition: latest?.definition ?? null,
     status: flow.status,
@@ -52,7 +52,7 @@ export function toFlowRevisionResource (r: FlowRevisionRecord, base: string, inL
   return {
     sid: r.flowSid,
     account_sid: r.accountSid,
-    author_sid: null,
+    author_sid: r.authorSid,
     definition: inList ? null : r.definition,
     friendly_name: r.friendlyName,
     status: r.status,

@@ -142,19 +142,20 @@ export const controlRoutes = refusingOtherMethods(async function controlRoutes (
         type: e.type,
         execution_sid: e.executionSid,
         account_sid: e.accountSid,
-        status: e.deliveredAt !== null ? 'delivered' : 'pending',
+        status: e.status,
         attempts: e.attempts,
         last_error: e.lastError,
         created_at: new Date(e.createdAt).toISOString(),
-        next_attempt_at: e.deliveredAt === null ? new Date(e.nextAttemptAt).toISOString() : null,
+        next_attempt_at: e.status === 'pending' ? new Date(e.nextAttemptAt).toISOString() : null,
         delivered_at: e.deliveredAt === null ? null : new Date(e.deliveredAt).toISOString(),
+        failed_at: e.failedAt === null ? null : new Date(e.failedAt).toISOString(),
         event: e.event
       }))
     }
   })
 
   app.post('/events/retry', { schema: none }, async function retryEvents () {
-    const retried = store.retryPendingEventsNow(Date.now())
+    const retried = store.retryPendingEventsNow(opts.clock.now())
     opts.kickEvents()
     return { retried }
   })

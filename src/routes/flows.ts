@@ -23,7 +23,7 @@ export interface FlowRoutesOptions {
   flows: FlowService
 }
 
-interface FlowBody { FriendlyName?: string, Status: string, Definition?: string, CommitMessage?: string }
+interface FlowBody { FriendlyName?: string, Status: string, Definition?: string, CommitMessage?: string, AuthorSid?: string }
 
 const FLOW_STATUSES: readonly FlowStatus[] = ['draft', 'published']
 
@@ -72,7 +72,7 @@ export const flowRoutes = refusingOtherMethods(async function flowRoutes (app: F
   }, async function createFlow (request, reply) {
     const b = request.body
     const flow = flows.create(request.caller, {
-      friendlyName: b.FriendlyName as string, status: flowStatus(b.Status), definition: b.Definition as string, commitMessage: b.CommitMessage
+      friendlyName: b.FriendlyName as string, status: flowStatus(b.Status), definition: b.Definition as string, commitMessage: b.CommitMessage, authorSid: b.AuthorSid
     })
     return await reply.code(201).send(toResource(flow, request, true))
   })
@@ -82,7 +82,7 @@ export const flowRoutes = refusingOtherMethods(async function flowRoutes (app: F
   }, async function updateFlow (request) {
     const b = request.body
     const flow = flows.update(request.caller, request.params.Sid, {
-      friendlyName: b.FriendlyName, status: flowStatus(b.Status), definition: b.Definition, commitMessage: b.CommitMessage
+      friendlyName: b.FriendlyName, status: flowStatus(b.Status), definition: b.Definition, commitMessage: b.CommitMessage, authorSid: b.AuthorSid
     })
     return toResource(flow, request, true)
   })
@@ -91,7 +91,7 @@ export const flowRoutes = refusingOtherMethods(async function flowRoutes (app: F
     schema: { body: createFlowBody, response: { 200: flowValidate } }
   }, async function updateFlowValidate (request) {
     const b = request.body
-    flows.validate({ friendlyName: b.FriendlyName, status: flowStatus(b.Status), definition: b.Definition as string })
+    flows.validate({ friendlyName: b.FriendlyName, status: flowStatus(b.Status), definition: b.Definition as string }, request.caller)
     return { valid: true }
   })
 

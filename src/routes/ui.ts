@@ -357,7 +357,7 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
 
   app.post('/actions/events/retry', async (request, reply) => {
     formOf(request, [])
-    store.retryPendingEventsNow(Date.now())
+    store.retryPendingEventsNow(opts.clock.now())
     opts.kickEvents()
     return await done(reply, ['events'])
   })

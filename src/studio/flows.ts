@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { NewRevision } from '../db/flows.js'
 import type { Store } from '../db/store.js'
-import { flowNotFound, invalidFlowDefinition, resourceMissing } from '../twilio/errors.js'
+import { flowNotFound, invalidFlowDefinition, invalidParameter, resourceMissing } from '../twilio/errors.js'
 import { isSid, newSid } from '../twilio/sid.js'
 import type { Caller, FlowRecord, FlowRevisionRecord, FlowStatus, FlowValidationError, FlowsMode, JsonObject, Logger } from '../types.js'
 import type { Clock } from '../clock.js'
@@ -17,6 +17,8 @@ export interface FlowWrite {
   /** The Definition form field, unparsed. */
   definition?: string | undefined
   commitMessage?: string | undefined
+  /** AuthorSid: the User (US…) writing this revision, as twilio-node 6 sends it. */
+  authorSid?: string | undefined
 }
 
 /** The flow an execution starts in, and the revision it runs (absent for an auto-registered flow). */
@@ -27,6 +29,13 @@ export interface ExecutionTarget {
 
 export class FlowFileError extends Error {}
 
+/** AuthorSid: a User SID (US + 32 hex), or absent. */
+function authorSidOf (value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined
+  if (!isSid('US', value)) throw invalidParameter('AuthorSid', 'must be a User SID (US followed by 32 hex digits)')
+  return value
+}
+
 export type FlowService = ReturnType<typeof createFlowService>
 
 export function createFlowService (deps: { store: Store, clock: Clock, mode: FlowsMode, log?: Pick<Logger, 'warn'> }) {
@@ -35,7 +44,7 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
   /** What the validator looks up in the caller's account: the flows a run-subflow may name. */
   const accountContext = (accountSid: string): ValidationContext => ({ flowExists: sid => store.findFlow(accountSid, sid) !== undefined })
 
-  function revisionFrom (accountSid: string, input: { friendlyName: string, status: FlowStatus, definition: JsonObject, commitMessage: string | null }): NewRevision {
+  function revisionFrom (accountSid: string, input: { friendlyName: string, status: FlowStatus, definition: JsonObject, commitMessage: string | null, authorSid?: string | undefined }): NewRevision {
     const report = validateDefinition(input.definition, accountContext(accountSid))
     // Drafts may be saved invalid (their errors are listed on the flow); publishing needs a valid definition.
     if (input.status === 'published' && report.errors.length > 0) throw invalidFlowDefinition(report.errors)
@@ -47,13 +56,15 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
       friendlyName: input.friendlyName,
       status: input.status,
       definition: parseDefinitionParameter(input.definition),
-      commitMessage: input.commitMessage ?? null
+      commitMessage: input.commitMessage ?? null,
+      authorSid: authorSidOf(input.authorSid)
     })
     return store.createFlow(caller.accountSid, newSid('FW'), 'api', revision, clock.now())
   }
 
   /** A new revision when the name, status or definition changes; otherwise the flow as it is. */
   function update (caller: Caller, sid: string, input: FlowWrite): FlowRecord {
+    const authorSid = authorSidOf(input.authorSid)
     const flow = store.findFlow(caller.accountSid, sid)
     const latest = flow === undefined ? undefined : store.getRevision(caller.accountSid, sid, flow.revision)
     if (flow === undefined || latest === undefined) throw resourceMissing()
@@ -61,7 +72,7 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
     const friendlyName = input.friendlyName ?? latest.friendlyName
     const unchanged = friendlyName === latest.friendlyName && input.status === latest.status && canonicalJson(definition) === canonicalJson(latest.definition)
     if (unchanged) return flow
-    const revision = revisionFrom(caller.accountSid, { friendlyName, status: input.status, definition, commitMessage: input.commitMessage ?? null })
+    const revision = revisionFrom(caller.accountSid, { friendlyName, status: input.status, definition, commitMessage: input.commitMessage ?? null, authorSid })
     return store.addRevision(caller.accountSid, sid, revision, clock.now()) ?? flow
   }
 
@@ -98,12 +109,23 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
     return { flow, revision }
   }
 
-  /** Whether reads under this FlowSid are answered (auto: always; strict: only for flows that exist). */
+  /**
+   * Whether reads under this FlowSid are answered: in auto mode for any FlowSid but one another account owns; in
+   * strict mode only for the caller's flows.
+   */
   function assertReadable (caller: Caller, flowSid: string): void {
-    if (mode === 'strict' && store.findFlow(caller.accountSid, flowSid) === undefined) throw resourceMissing()
+    if (store.findFlow(caller.accountSid, flowSid) !== undefined) return
+    if (mode === 'strict' || ownedElsewhere(caller.accountSid, flowSid)) throw resourceMissing()
+  }
+
+  /** Another account has a flow with this SID (and this one has none). */
+  function ownedElsewhere (accountSid: string, flowSid: string): boolean {
+    return store.accountsWithFlow(flowSid).some(a => a !== accountSid)
   }
 
   function registerAutoFlow (accountSid: string, flowSid: string): FlowRecord {
+    // FlowSids are global in Twilio: one another account owns is not this account's to use (a 404), nor to register.
+    if (ownedElsewhere(accountSid, flowSid)) throw flowNotFound(flowSid)
     try {
       const flow = store.createFlow(accountSid, flowSid, 'auto', autoFlowRevision(flowSid), clock.now())
       deps.log?.warn({ flow: flowSid, account: accountSid }, autoFlowWarning(flowSid))

@@ -96,20 +96,37 @@ export const SCRIPT = `
     source.addEventListener('change', function (e) { refresh(JSON.parse(e.data).topics) })
     // Missed changes (a reconnection after a pause): reload everything.
     source.addEventListener('reload', function () { refresh(null) })
-    source.onopen = function () { if (liveState) liveState.textContent = 'live' }
+    // Changes made between rendering the page and connecting would be missed: reload once connected.
+    var connected = false
+    source.onopen = function () {
+      if (liveState) liveState.textContent = 'live'
+      if (connected) return
+      connected = true
+      refresh(null)
+    }
     source.onerror = function () { if (liveState) liveState.textContent = 'reconnecting…' }
   }
 
   // A tab coming back to the foreground catches up at once.
   document.addEventListener('visibilitychange', function () { if (!document.hidden) refresh(null) })
 
-  // Keep open <details> open when htmx replaces a region.
+  // Keep open <details> open, and what a person is typing (and where), when htmx replaces a region.
   var open = []
+  var typed = []
+  var focused = null
   document.body.addEventListener('htmx:beforeSwap', function (e) {
-    open = Array.prototype.map.call(e.detail.target.querySelectorAll('details[open][id]'), function (d) { return d.id })
+    var target = e.detail.target
+    open = Array.prototype.map.call(target.querySelectorAll('details[open][id]'), function (d) { return d.id })
+    typed = Array.prototype.filter.call(target.querySelectorAll('input[id], textarea[id]'), function (i) { return i.value !== '' && i.type !== 'hidden' })
+      .map(function (i) { return [i.id, i.value] })
+    focused = document.activeElement && target.contains(document.activeElement) ? document.activeElement.id : null
   })
   document.body.addEventListener('htmx:afterSwap', function () {
     open.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true })
+    typed.forEach(function (t) { var i = document.getElementById(t[0]); if (i && i.value === '') i.value = t[1] })
+    if (focused) { var f = document.getElementById(focused); if (f) f.focus() }
+    typed = []
+    focused = null
   })
 
   // Errors from actions come as Twilio's error JSON: show its message.

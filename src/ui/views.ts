@@ -217,11 +217,11 @@ function actions (v: ExecutionView): Html {
   return html`<div class="actions">
 ${v.waitKind === 'reply'
 ? html`<form class="inline" hx-post="${base}/reply" hx-swap="none" data-done="Reply sent." hx-on::after-request="if (event.detail.successful) this.reset()">
-<label>Reply as contact <input name="body" aria-label="Reply as contact" required placeholder="Type the contact's reply"></label><button type="submit">Send</button></form>`
+<label>Reply as contact <input id="reply-body" name="body" aria-label="Reply as contact" required placeholder="Type the contact's reply"></label><button type="submit">Send</button></form>`
 : ''}
 ${v.call !== undefined && (v.call.waitingFor === 'digits' || v.call.waitingFor === 'digits speech')
 ? html`<form class="inline" hx-post="${ROOT}actions/calls/${v.call.sid}/digits" hx-swap="none" data-done="Digits pressed." hx-on::after-request="if (event.detail.successful) this.reset()">
-<label>Press digits <input name="digits" aria-label="Press digits" required pattern="[0-9*#]+" inputmode="tel" placeholder="1"></label><button type="submit">Press</button></form>`
+<label>Press digits <input id="press-digits" name="digits" aria-label="Press digits" required pattern="[0-9*#]+" inputmode="tel" placeholder="1"></label><button type="submit">Press</button></form>`
 : ''}
 ${v.call !== undefined ? html`<form class="inline" hx-post="${ROOT}actions/calls/${v.call.sid}/hangup" hx-swap="none" data-done="Call hung up."><button type="submit" class="secondary">Hang up</button></form>` : ''}
 <form class="inline" hx-post="${base}/end" hx-swap="none" data-done="Execution ended."><button type="submit" class="danger">End execution</button></form>
@@ -302,7 +302,7 @@ export function eventsFragment (p: { sink: string | undefined, total: number, pe
 ${p.pending > 0 ? html`<form class="inline" hx-post="${ROOT}actions/events/retry" hx-swap="none" data-done="Pending events retried."><button type="submit" class="secondary">Retry pending now</button></form>` : ''}
 <table><thead><tr><th scope="col">Created</th><th scope="col">Type</th><th scope="col">Execution</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Last error</th></tr></thead><tbody>
 ${p.events.map(e => html`<tr><td>${time(e.createdAt)}</td><td class="mono">${e.type}</td><td class="mono">${e.executionSid === null ? '' : html`<a href="${ROOT}executions/${e.executionSid}">${e.executionSid}</a>`}</td>
-<td>${e.deliveredAt !== null ? 'delivered' : 'pending'}</td><td>${e.attempts}</td><td>${e.lastError ?? ''}</td></tr>`)}
+<td>${e.status}</td><td>${e.attempts}</td><td>${e.lastError ?? ''}</td></tr>`)}
 </tbody></table></section>`
 }
 

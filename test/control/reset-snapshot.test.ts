@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import { cpSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
-import { ACCOUNT_A, ACCOUNT_B, FLOW, buildTestApp, call, createExecution } from '../support/helper.js'
+import { ACCOUNT_A, ACCOUNT_B, FLOW, OTHER_FLOW, buildTestApp, call, createExecution } from '../support/helper.js'
 import { FIXTURES, greetingDefinition } from '../support/flows.js'
 
 async function admin (app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -21,7 +21,7 @@ async function populate (app: FastifyInstance) {
   const e1 = (await createExecution(app, { Parameters: '{"a":[1,{"b":null}]}' }, { version: 'v2', flow })).body.sid
   await call(app, 'POST', `/v2/Flows/${flow}/Executions/${e1}`, { Status: 'ended' })
   await createExecution(app, { To: '+1222' })
-  await createExecution(app, { To: '+1333' }, { who: ACCOUNT_B })
+  await createExecution(app, { To: '+1333' }, { who: ACCOUNT_B, flow: OTHER_FLOW })
   return { flow, e1 }
 }
 
@@ -32,10 +32,10 @@ test('POST /__emulator/reset removes all data; ?account= only that account\'s', 
   assert.equal(one.status, 200)
   assert.deepEqual(one.body, { reset: 'account', account_sid: ACCOUNT_A.sid })
   assert.equal((await call(app, 'GET', '/v2/Flows')).body.flows.length, 0)
-  assert.equal((await call(app, 'GET', `/v1/Flows/${FLOW}/Executions`, undefined, ACCOUNT_B)).body.executions.length, 1)
+  assert.equal((await call(app, 'GET', `/v1/Flows/${OTHER_FLOW}/Executions`, undefined, ACCOUNT_B)).body.executions.length, 1)
   const all = await admin(app, 'POST', '/__emulator/reset')
   assert.deepEqual(all.body, { reset: 'all' })
-  assert.equal((await call(app, 'GET', `/v1/Flows/${FLOW}/Executions`, undefined, ACCOUNT_B)).body.executions.length, 0)
+  assert.equal((await call(app, 'GET', `/v1/Flows/${OTHER_FLOW}/Executions`, undefined, ACCOUNT_B)).body.executions.length, 0)
   assert.equal((await admin(app, 'POST', '/__emulator/reset?account=ACnope')).status, 400)
 })
 

@@ -150,9 +150,7 @@ test('an account configured only through an API key (no auth token) gets its eve
   }
 })
 
-test('GET /__emulator/events shows a dropped event as dropped and an expired one as expired', {
-  todo: 'needs src/routes/control.ts to show `status: e.status` (and next_attempt_at only while pending)'
-}, async (t) => {
+test('GET /__emulator/events shows a dropped event as dropped and an expired one as expired', async (t) => {
   const bad: Record<string, number> = {}
   const s = await sink(t, events => {
     for (const e of events) if (bad[e.data.flow_sid] !== undefined) return bad[e.data.flow_sid] as number

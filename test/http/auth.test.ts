@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ACCOUNT_A, ACCOUNT_B, FLOW, KEY_A, assertTwilioError, authHeader, buildTestApp, call, createExecution } from '../support/helper.js'
+import { ACCOUNT_A, ACCOUNT_B, FLOW, KEY_A, OTHER_FLOW, assertTwilioError, authHeader, buildTestApp, call, createExecution } from '../support/helper.js'
 
 const EXECUTIONS = `/v1/Flows/${FLOW}/Executions`
 
@@ -43,12 +43,15 @@ test('authentication comes before validation and routing under /v1', async (t) =
 test('each account sees only its own executions: 404 on the other\'s, and never in a list', async (t) => {
   const app = await buildTestApp(t)
   const a = await createExecution(app, {}, { who: ACCOUNT_A })
-  const b = await createExecution(app, {}, { who: ACCOUNT_B })
+  const b = await createExecution(app, {}, { who: ACCOUNT_B, flow: OTHER_FLOW })
   assert.equal(a.body.account_sid, ACCOUNT_A.sid)
   assert.equal(b.body.account_sid, ACCOUNT_B.sid)
-  // Same flow SID, same To/From: the accounts do not share the active-contact rule either.
+  // Same To/From: the accounts share no contact SID.
   assert.notEqual(a.body.sid, b.body.sid)
   assert.notEqual(a.body.contact_sid, b.body.contact_sid)
+  // FlowSids are global: A's flow is a 404 for B, for creates and lists alike.
+  assertTwilioError(await createExecution(app, {}, { who: ACCOUNT_B }), 404, 20404)
+  assertTwilioError(await call(app, 'GET', EXECUTIONS, undefined, ACCOUNT_B), 404, 20404)
 
   const url = `${EXECUTIONS}/${a.body.sid}`
   for (const [method, path, body] of [
@@ -57,7 +60,7 @@ test('each account sees only its own executions: 404 on the other\'s, and never 
   ] as const) {
     assertTwilioError(await call(app, method, path, body, ACCOUNT_B), 404, 20404)
   }
-  const listB = await call(app, 'GET', EXECUTIONS, undefined, ACCOUNT_B)
+  const listB = await call(app, 'GET', `/v1/Flows/${OTHER_FLOW}/Executions`, undefined, ACCOUNT_B)
   assert.deepEqual(listB.body.executions.map((e: any) => e.sid), [b.body.sid])
   const listKey = await call(app, 'GET', EXECUTIONS, undefined, KEY_A)
   assert.deepEqual(listKey.body.executions.map((e: any) => e.sid), [a.body.sid])

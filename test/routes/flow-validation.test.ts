@@ -189,7 +189,7 @@ test('run-subflow in auto mode: a FlowSid registered on first use is a flow of t
   assertRefused(await create(app, subflowParent(used), 'published', ACCOUNT_B), noFlow(used))
 })
 
-test('Validate checks a run-subflow\'s flow_sid in the caller\'s account', { todo: 'src/routes/flows.ts must pass request.caller to flows.validate' }, async (t) => {
+test('Validate checks a run-subflow\'s flow_sid in the caller\'s account', async (t) => {
   const app = await buildTestApp(t)
   const ofB = (await create(app, greetingDefinition(), 'published', ACCOUNT_B)).body.sid as string
   assertRefused(await validate(app, subflowParent(ofB)), noFlow(ofB))
