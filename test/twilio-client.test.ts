@@ -133,3 +133,23 @@ test('twilio-node creates and publishes a flow, revises it, starts a v2 executio
   assert.equal(await client.studio.v2.flows(flow.sid).remove(), true)
   await assert.rejects(client.studio.v2.flows(flow.sid).fetch(), (err: any) => err.status === 404)
 })
+
+test('twilio-node: authorSid round-trips, and page({ pageNumber }) reads that page', async (t) => {
+  const { baseUrl } = await listening(t)
+  const client = clientFor(baseUrl)
+  const definition = (await import('./support/flows.js')).askDefinition()
+  const author = 'US' + '1'.repeat(32)
+  const flow = await client.studio.v2.flows.create({ friendlyName: 'Authored', status: 'published', definition, authorSid: author })
+  assert.equal(flow.authorSid, author)
+  assert.equal((await client.studio.v2.flows(flow.sid).fetch()).authorSid, author)
+
+  const executions = client.studio.v2.flows(flow.sid).executions
+  const sids: string[] = []
+  for (let i = 0; i < 5; i++) sids.push((await executions.create({ to: `+1555000000${i}`, from: '+15557654321' })).sid)
+  const page = await executions.page({ pageNumber: 1, pageSize: 2 })
+  assert.equal(page.instances.length, 2)
+  const newestFirst = (await executions.list()).map(e => e.sid)
+  assert.deepEqual(page.instances.map(e => e.sid), newestFirst.slice(2, 4))
+  const next = await page.nextPage()
+  assert.deepEqual(next?.instances.map(e => e.sid), newestFirst.slice(4))
+})
