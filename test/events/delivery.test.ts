@@ -8,7 +8,7 @@ import twilio from 'twilio'
 import { ACCOUNT_A, ACCOUNT_B, KEY_A, buildTestApp, call, createExecution, testConfig } from '../support/helper.js'
 import { definitionWith } from '../support/flows.js'
 import { moveClock, publish, start } from '../support/engine-helper.js'
-import { outbox, sink, until } from './sink.js'
+import { outbox, sink, until } from '../support/event-sink.js'
 
 const eventRetry = { initialMs: 20, maxMs: 100 }
 const HOUR = 3600 * 1000

@@ -10,7 +10,7 @@ import { openDatabase } from '../../src/db/open.js'
 import { createStore } from '../../src/db/store.js'
 import { createEventDispatcher, planDeliveries, signedUrl } from '../../src/events/dispatcher.js'
 import { ACCOUNT_A, ACCOUNT_B } from '../support/helper.js'
-import { sink, until } from './sink.js'
+import { sink, until } from '../support/event-sink.js'
 
 const silent = { info () {}, warn () {}, error () {} }
 const tokens: Record<string, string> = { [ACCOUNT_A.sid]: ACCOUNT_A.authToken, [ACCOUNT_B.sid]: ACCOUNT_B.authToken }

@@ -20,7 +20,7 @@ import addFormatsModule from 'ajv-formats'
 import { ACCOUNT_A, buildTestApp, call, idle } from '../support/helper.js'
 import { askDefinition, definitionWith } from '../support/flows.js'
 import { flowOf, publish, start, widget } from '../support/engine-helper.js'
-import { sink, until } from './sink.js'
+import { sink, until } from '../support/event-sink.js'
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
 const ajv = addFormats(new Ajv({ allErrors: true, strict: true }))
