@@ -55,6 +55,13 @@ export interface AppOptions {
 
 export const BODY_LIMIT = 1024 * 1024
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The data layer, for the process's start-up banner and for tests. */
+    store: import('./db/store.js').Store
+  }
+}
+
 /**
  * One validator pool for every app this process builds (Fastify's default makes one per app): Ajv compiles each
  * route schema once, so a second app (a test, a restart in-process) does not compile them again.

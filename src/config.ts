@@ -35,7 +35,7 @@ export const SETTINGS = [
 type Overrides = Partial<Config>
 
 /** Reads configuration from argv (flags win) and the environment. Throws ConfigError with a one-line reason. */
-export function loadConfig (argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Config & { help: boolean, version: boolean } {
+export function loadConfig (argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = process.stdout.isTTY === true): Config & { help: boolean, version: boolean } {
   let parsed
   try {
     parsed = parseArgs({
@@ -57,8 +57,14 @@ export function loadConfig (argv: readonly string[] = process.argv.slice(2), env
     const fromFlag = values[flag]
     if (typeof fromFlag === 'string') return fromFlag
     const fromEnv = env[name]
+    // PORT= and HOST= set to nothing are mistakes (an unset variable in a compose file, say), not "use the default".
+    if (fromEnv === '' && (name === 'PORT' || name === 'HOST')) throw new ConfigError(`${name} is set but empty: give a value or unset it`)
     return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv
   }
+  // Readable lines on a terminal, JSON otherwise; --log-pretty, LOG_PRETTY=1 or LOG_PRETTY=0 decide instead.
+  const prettyEnv = env.LOG_PRETTY
+  if (prettyEnv !== undefined && prettyEnv !== '' && !['1', '0', 'true', 'false'].includes(prettyEnv)) throw new ConfigError(`LOG_PRETTY must be 1 or 0; got "${prettyEnv}"`)
+  const logPretty = values['log-pretty'] === true || (prettyEnv === undefined || prettyEnv === '' ? stdoutIsTTY : prettyEnv === '1' || prettyEnv === 'true')
   const config = buildConfig({
     port: read('port', 'PORT'),
     host: read('host', 'HOST'),
@@ -74,7 +80,7 @@ export function loadConfig (argv: readonly string[] = process.argv.slice(2), env
     rateLimits: read('rate-limits', 'STUDIO_RATE_LIMITS'),
     eventsUrl: read('events-url', 'STUDIO_EVENTS_URL'),
     httpMap: read('http-map', 'STUDIO_HTTP_MAP'),
-    logPretty: values['log-pretty'] === true || env.LOG_PRETTY === 'true' || env.LOG_PRETTY === '1'
+    logPretty
   })
   return { ...config, help: values.help === true, version: values.version === true }
 }

@@ -7,18 +7,22 @@ import { FlowFileError } from './studio/flows.js'
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string, version: string }
 
-function usage (): string {
-  const rows = SETTINGS.map(s => `  --${s.flag.padEnd(12)} ${s.env.padEnd(18)} ${s.help}${s.default === '' ? '' : ` (default ${s.default})`}`)
+export function usage (): string {
+  const table: Array<[string, string, string]> = [
+    ['flag', 'environment', 'meaning'],
+    ...SETTINGS.map(s => [`--${s.flag}`, s.env, `${s.help}${s.default === '' ? '' : ` (default ${s.default})`}`] as [string, string, string]),
+    ['--log-pretty', 'LOG_PRETTY=1|0', 'human-readable log lines, or JSON (default: readable on a terminal, JSON otherwise)'],
+    ['-h, --help', '', 'this text'],
+    ['-v, --version', '', 'the version']
+  ]
+  const w0 = Math.max(...table.map(r => r[0].length))
+  const w1 = Math.max(...table.map(r => r[1].length))
   return [
-    `${pkg.name} ${pkg.version}: a local emulator of Twilio Studio's REST API`,
+    `${pkg.name} ${pkg.version}: a local emulator of Twilio Studio (its REST API, and the flows it runs)`,
     '',
     'Usage: studio-emulator [options]   (every option can also be set by its environment variable)',
     '',
-    '  flag           environment        meaning',
-    ...rows,
-    '  --log-pretty   LOG_PRETTY=1       human-readable log lines instead of JSON',
-    '  -h, --help                        this text',
-    '  -v, --version                     the version'
+    ...table.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`.trimEnd())
   ].join('\n')
 }
 
@@ -73,10 +77,35 @@ async function main (): Promise<void> {
   }
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.port
-  app.log.info({ url: `http://${config.host}:${port}`, db: config.dbPath }, 'Studio Emulator listening')
+  banner(app, config, port)
+}
+
+/**
+ * What a person starting the emulator needs first: where it listens, its database, its accounts (SIDs only; the
+ * default account's well-known token excepted), the flows it has with their webhook URLs, the inspector, and a
+ * warning when it listens beyond this machine without STUDIO_ADMIN_TOKEN.
+ */
+function banner (app: Awaited<ReturnType<typeof buildApp>>, config: ReturnType<typeof loadConfig>, port: number): void {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host
+  const url = `http://${host}:${port}`
+  const base = config.publicUrl ?? url
+  app.log.info({ banner: true, url, db: config.dbPath }, `Studio Emulator listening on ${url} (database ${config.dbPath})`)
+  app.log.info({ banner: true, inspector: `${base}/__emulator/ui/` }, `Inspector: ${base}/__emulator/ui/`)
+  const accounts = [...new Set([...config.accounts.map(a => a.sid), ...config.apiKeys.map(k => k.accountSid)])]
+  app.log.info({ banner: true, accounts }, `Accounts: ${accounts.join(', ')}`)
   if (config.usingDefaultAccount) {
     const a = config.accounts[0]
-    app.log.info(`no STUDIO_ACCOUNTS set: using the default account ${a?.sid} with auth token ${a?.authToken}`)
+    app.log.info({ banner: true }, `no STUDIO_ACCOUNTS set: using the default account ${a?.sid} with auth token ${a?.authToken}`)
+  }
+  for (const account of accounts) {
+    for (const f of app.store.listFlows(account, { pageSize: 1000 }).items) {
+      const webhook = `${base}/v1/Accounts/${account}/Flows/${f.sid}`
+      app.log.info({ banner: true, flow: f.sid, account, name: f.friendlyName, webhook }, `Flow ${f.sid} "${f.friendlyName}" (${f.status}): webhook ${webhook}`)
+    }
+  }
+  const loopback = /^(127\.|::1$|localhost$)/.test(config.host)
+  if (!loopback && config.adminToken === undefined) {
+    app.log.warn({ banner: true, host: config.host }, `listening on ${config.host} without STUDIO_ADMIN_TOKEN: anyone who can reach this port can read, change and reset everything through /__emulator. Set STUDIO_ADMIN_TOKEN, or listen on 127.0.0.1.`)
   }
 }
 

@@ -52,3 +52,13 @@ test('invalid configuration is refused with a one-line reason', () => {
     assert.throws(() => loadConfig(argv, env), (err: Error) => err instanceof ConfigError && pattern.test(err.message) && !err.message.includes('\n'), `${argv.join(' ')} ${JSON.stringify(env)}`)
   }
 })
+
+test('logs are readable on a terminal and JSON otherwise; LOG_PRETTY or --log-pretty decide instead', () => {
+  assert.equal(loadConfig([], {}, true).logPretty, true)
+  assert.equal(loadConfig([], {}, false).logPretty, false)
+  assert.equal(loadConfig([], { LOG_PRETTY: '0' }, true).logPretty, false)
+  assert.equal(loadConfig([], { LOG_PRETTY: '1' }, false).logPretty, true)
+  assert.equal(loadConfig(['--log-pretty'], {}, false).logPretty, true)
+  assert.throws(() => loadConfig([], { LOG_PRETTY: 'yes' }, false), /LOG_PRETTY must be 1 or 0/)
+  assert.throws(() => loadConfig([], { HOST: '' }, false), /HOST is set but empty/)
+})

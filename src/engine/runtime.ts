@@ -307,13 +307,27 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     try {
       const outcome = await widget(env)
       callEffects(e, env, outcome, effects)
+      logFailure(e, state, outcome)
       return outcome
     } catch (err) {
       if (!(err instanceof StudioTemplateError)) throw err
       const failure = ['failed', 'fail', 'deliveryFailure'].find(ev => (state.widget.transitions as JsonObject[] | undefined)?.some(t => t?.event === ev))
+      deps.log.warn({ execution: e.execution.sid, flow: e.execution.flowSid, widget: state.name, type: state.type }, `widget ${state.name} (${state.type}) failed: ${err.message}${failure === undefined ? '; it has no failure transition, so the execution ends' : `; it takes ${failure}`}`)
       if (failure !== undefined) return { event: failure, publish: { error: err.message } }
       return { event: TEMPLATE_ERROR }
     }
+  }
+
+  /** A widget that took its failure event logs one line saying why (what it could not send, the HTTP answer it got). */
+  function logFailure (e: EngineExecution, state: State, outcome: Outcome): void {
+    if (!('event' in outcome) || !['failed', 'fail', 'deliveryFailure'].includes(outcome.event)) return
+    const p = outcome.publish ?? {}
+    const why = typeof p.error === 'string'
+      ? p.error
+      : typeof p.status_code === 'number'
+        ? `the request was answered ${p.status_code}`
+        : FINISHES_AFTER_END.has(state.type) ? 'no answer (a timeout, a refused connection or a response over 64 kB; the outbox record says which)' : 'a test chose it (POST /__emulator/widget-events)'
+    deps.log.warn({ execution: e.execution.sid, flow: e.execution.flowSid, widget: state.name, type: state.type, event: outcome.event }, `widget ${state.name} (${state.type}) took ${outcome.event}: ${why}`)
   }
 
   /**

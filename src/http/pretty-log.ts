@@ -20,6 +20,8 @@ export function formatLogLine (line: string): string {
     if (o.code !== undefined) parts.push(`code=${String(o.code)}`)
     if (o.account !== undefined) parts.push(String(o.account))
   } else if (o.msg !== undefined) parts.push(String(o.msg))
+  // The start-up banner says everything in its message; its fields are for JSON readers.
+  if (o.banner === true) return parts.join(' ')
   for (const [k, v] of Object.entries(o)) if (!SKIP.has(k)) parts.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
   if (o.reqId !== undefined) parts.push(String(o.reqId))
   return parts.join(' ')

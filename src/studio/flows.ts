@@ -145,6 +145,7 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
    */
   function loadDirectory (dir: string, accountSids: readonly string[]): number {
     const files = readFlowFiles(dir)
+    if (files.length === 0) deps.log?.warn({ dir }, `STUDIO_FLOWS_DIR ${dir} has no *.json flow files: no flows were loaded`)
     const inFolder = new Set(files.map(f => f.sid))
     const now = clock.now()
     const planned = accountSids.map(accountSid => ({

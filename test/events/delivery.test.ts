@@ -69,6 +69,8 @@ test('a sink answering 500 or 429 gets the event retried; past four hours on the
   const newer: string[] = []
   for (let i = 0; i < 3; i++) newer.push(await start(app, good, { To: `+1300${i}` }))
   await until('the newer events', () => newer.every(sid => s.delivered().filter(e => e.data.execution_sid === sid).length === 3))
+  // The sink has them; their delivery is recorded when its answer arrives.
+  await until('only the failing events pending', async () => (await outbox(app)).pending === 6)
   let state = await outbox(app)
   assert.equal(state.pending, 6)
   assert.equal(state.failed, 0)

@@ -110,7 +110,7 @@ test('--log-pretty prints readable lines, one per request', async () => {
   const p = start(['--port', '0', '--db', ':memory:', '--log-pretty'])
   let url = ''
   for (let i = 0; i < 200 && url === ''; i++) {
-    url = /Studio Emulator listening url=(http:\/\/\S+)/.exec(p.output().stdout)?.[1] ?? ''
+    url = /Studio Emulator listening on (http:\/\/\S+)/.exec(p.output().stdout)?.[1] ?? ''
     if (url === '') await new Promise(resolve => setTimeout(resolve, 50))
   }
   assert.notEqual(url, '', p.output().stdout)

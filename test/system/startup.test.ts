@@ -1,0 +1,92 @@
+// What a person sees when the emulator starts (a real process): the banner (where it listens, the database, the
+// accounts without their tokens, each flow with its webhook URL, the inspector), the warning when it listens beyond
+// this machine without STUDIO_ADMIN_TOKEN, the warning for an empty flows folder, one log line per failing widget,
+// --help aligned, and an empty PORT refused.
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { builtServer } from '../support/emulator-build.js'
+import { startEmulator } from '../support/properties.js'
+
+const FLOWS = join(import.meta.dirname, '..', 'fixtures', 'flows')
+const ACCOUNT = 'AC' + '5'.repeat(32)
+const TOKEN = 'secret-token-0123456789abcdef0123'
+
+/** The JSON log lines of a process's output so far. */
+const lines = (stdout: string): Array<Record<string, any>> => stdout.split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as Record<string, any>)
+
+async function until (what: () => boolean, ms = 10_000): Promise<void> {
+  for (let waited = 0; !what() && waited < ms; waited += 25) await new Promise(resolve => setTimeout(resolve, 25))
+}
+
+test('the banner names the URL, database, accounts (never their tokens), each flow with its webhook URL, and the inspector', async (t) => {
+  const p = startEmulator(['--port', '0', '--db', ':memory:', '--flows-dir', FLOWS], { STUDIO_ACCOUNTS: `${ACCOUNT}:${TOKEN}` })
+  t.after(p.kill)
+  const base = await p.url()
+  await until(() => p.output().stdout.includes('"webhook"'))
+  const logged = lines(p.output().stdout)
+  const messages = logged.map(l => String(l.msg))
+  assert.ok(messages.includes(`Studio Emulator listening on ${base} (database :memory:)`), messages.join('\n'))
+  assert.ok(messages.includes(`Inspector: ${base}/__emulator/ui/`))
+  assert.ok(messages.includes(`Accounts: ${ACCOUNT}`))
+  const flows = logged.filter(l => l.webhook !== undefined)
+  assert.deepEqual(flows.map(l => l.name).sort(), ['Ends at once', 'ask', 'greeting'])
+  for (const f of flows) assert.equal(f.webhook, `${base}/v1/Accounts/${ACCOUNT}/Flows/${String(f.flow)}`)
+  assert.ok(!p.output().stdout.includes(TOKEN), 'no auth token in the log')
+  assert.ok(!messages.some(m => m.includes('without STUDIO_ADMIN_TOKEN')), 'no warning on loopback')
+})
+
+test('listening beyond loopback without STUDIO_ADMIN_TOKEN prints a clear warning; with the token, none', async (t) => {
+  const open = startEmulator(['--port', '0', '--db', ':memory:', '--host', '0.0.0.0'])
+  t.after(open.kill)
+  await open.url()
+  await until(() => open.output().stdout.includes('without STUDIO_ADMIN_TOKEN'))
+  const warning = lines(open.output().stdout).find(l => String(l.msg).includes('without STUDIO_ADMIN_TOKEN'))
+  assert.equal(warning?.level, 40)
+  assert.match(String(warning?.msg), /anyone who can reach this port can read, change and reset everything/)
+  const guarded = startEmulator(['--port', '0', '--db', ':memory:', '--host', '0.0.0.0'], { STUDIO_ADMIN_TOKEN: 'sesame-0123456789' })
+  t.after(guarded.kill)
+  await guarded.url()
+  await until(() => guarded.output().stdout.includes('Inspector'))
+  assert.ok(!guarded.output().stdout.includes('without STUDIO_ADMIN_TOKEN'))
+})
+
+test('an empty flows folder is a warning; a widget that fails logs one line saying why', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'studio-empty-flows-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const p = startEmulator(['--port', '0', '--db', ':memory:', '--flows-dir', dir])
+  t.after(p.kill)
+  const base = await p.url()
+  assert.ok(lines(p.output().stdout).some(l => l.level === 40 && String(l.msg).includes('has no *.json flow files')), p.output().stdout)
+  const auth = 'Basic ' + Buffer.from('ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa').toString('base64')
+  const definition = {
+    initial_state: 'Trigger',
+    states: [
+      { name: 'Trigger', type: 'trigger', properties: {}, transitions: [{ event: 'incomingRequest', next: 'lookup' }] },
+      { name: 'lookup', type: 'make-http-request', properties: { method: 'GET', url: 'http://127.0.0.1:9/nothing-listens-here' }, transitions: [{ event: 'success' }, { event: 'failed' }] }
+    ]
+  }
+  const flow = await (await fetch(`${base}/v2/Flows`, { method: 'POST', headers: { authorization: auth }, body: new URLSearchParams({ FriendlyName: 'f', Status: 'published', Definition: JSON.stringify(definition) }) })).json() as { sid: string }
+  await fetch(`${base}/v2/Flows/${flow.sid}/Executions`, { method: 'POST', headers: { authorization: auth }, body: new URLSearchParams({ To: '+1555', From: '+1666' }) })
+  await until(() => p.output().stdout.includes('took failed'))
+  const failure = lines(p.output().stdout).filter(l => String(l.msg).startsWith('widget lookup'))
+  assert.equal(failure.length, 1, p.output().stdout)
+  assert.match(String(failure[0]?.msg), /^widget lookup \(make-http-request\) took failed: no answer/)
+})
+
+test('--help lines up its columns; an empty PORT is refused with one clear line', () => {
+  const help = spawnSync(process.execPath, [builtServer(), '--help'], { encoding: 'utf8' })
+  assert.equal(help.status, 0)
+  const rows = help.stdout.split('\n').filter(l => /^ {2}(--|-h|-v|flag)/.test(l))
+  assert.ok(rows.length >= 17, help.stdout)
+  const envColumn = (l: string) => l.search(/ {2}(PORT|HOST|STUDIO_|LOG_|environment)/)
+  const columns = new Set(rows.filter(r => envColumn(r) > 0).map(envColumn))
+  assert.equal(columns.size, 1, `environment column misaligned:\n${help.stdout}`)
+  for (const flag of ['--port', '--flows-dir', '--journal-size', '--log-pretty', '--help']) assert.ok(help.stdout.includes(flag), flag)
+  const empty = spawnSync(process.execPath, [builtServer()], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', PORT: '' } })
+  assert.equal(empty.status, 2)
+  assert.match(empty.stderr, /PORT is set but empty/)
+})
