@@ -73,8 +73,6 @@ const isTwilioPath = (url: string) => url.startsWith('/v1/') || url.startsWith('
 
 export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const { config } = opts
-  // The emulator's clock follows real time (or the given clock) until the control API moves it.
-  const clock = createControllableClock(opts.clock)
   const ownsDb = opts.db === undefined
   const db = opts.db ?? openDatabase(config.dbPath)
   const closeDb = () => { if (ownsDb && db.open) db.close() }
@@ -104,6 +102,9 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
 
   const store = createStore(db)
+  // The emulator's clock follows real time (or the given clock) until the control API moves it; where it was moved
+  // to is kept in the database, so a restart keeps it.
+  const clock = createControllableClock(opts.clock, store.loadClockSetting(), setting => store.saveClockSetting(setting))
   const dispatcher = config.eventsUrl === undefined
     ? undefined
     : createEventDispatcher({

@@ -19,19 +19,32 @@ export interface ControllableClock extends Clock {
   reset: () => void
 }
 
-export function createControllableClock (base: Clock = systemClock): ControllableClock {
-  let offset = 0
-  let frozenAt: number | undefined
+/** What a clock's setting is: its offset from real time, or the time it stands still at. */
+export interface ClockSetting {
+  offsetMs: number
+  frozenAt: number | null
+}
+
+/**
+ * `initial`: a setting kept from before (a restart keeps the time tests moved it to); `changed`: called with the new
+ * setting after every change, to keep it.
+ */
+export function createControllableClock (base: Clock = systemClock, initial?: ClockSetting, changed?: (s: ClockSetting) => void): ControllableClock {
+  let offset = initial?.offsetMs ?? 0
+  let frozenAt: number | undefined = initial?.frozenAt ?? undefined
   const now = () => frozenAt ?? base.now() + offset
+  const keep = () => changed?.({ offsetMs: offset, frozenAt: frozenAt ?? null })
   return {
     now,
     advance (ms) {
       if (frozenAt !== undefined) frozenAt += ms
       else offset += ms
+      keep()
     },
     set (ms) {
       if (frozenAt !== undefined) frozenAt = ms
       else offset = ms - base.now()
+      keep()
     },
     freeze (frozen) {
       if (frozen && frozenAt === undefined) frozenAt = now()
@@ -39,11 +52,13 @@ export function createControllableClock (base: Clock = systemClock): Controllabl
         offset = frozenAt - base.now()
         frozenAt = undefined
       }
+      keep()
     },
     state: () => ({ now: now(), frozen: frozenAt !== undefined, offset_ms: frozenAt !== undefined ? frozenAt - base.now() : offset }),
     reset () {
       offset = 0
       frozenAt = undefined
+      keep()
     }
   }
 }

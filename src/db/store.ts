@@ -1,6 +1,7 @@
 // The data layer: the repositories (the only code with SQL), opened over one database. accountSid comes first in
 // every repository method and reaches every WHERE clause, so one account can never read or change another's rows.
 import { createCallRepository } from './calls.js'
+import { createEmulatorClockRepository } from './emulator-clock.js'
 import { createExecutionRepository } from './executions.js'
 import { createFlowRepository } from './flows.js'
 import { createInspectorRepository } from './inspector.js'
@@ -51,6 +52,7 @@ export function createStore (db: DB) {
     ...createMessageOutboxRepository(db),
     ...createRunStateRepository(db),
     ...createCallRepository(db),
+    ...createEmulatorClockRepository(db),
     ...createInspectorRepository(db),
     // Whole-state writes replace flows behind the flow cache's back: clear it with them.
     exportSnapshot: snapshots.exportSnapshot,
