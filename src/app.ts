@@ -34,7 +34,7 @@ import { createInboundService } from './studio/inbound.js'
 import { createExecutionWriter } from './studio/execution-writer.js'
 import { createExecutionService } from './studio/executions.js'
 import { createFlowService } from './studio/flows.js'
-import { newSid } from './twilio/sid.js'
+import { newSid, seededSidSequence, useSidSequence } from './twilio/sid.js'
 
 export interface AppOptions {
   config: Config
@@ -102,6 +102,9 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
 
   const store = createStore(db)
+  // STUDIO_SID_SEED: this process's SIDs come from a deterministic sequence (a restart on the same file continues
+  // with another, so that no SID repeats).
+  if (config.sidSeed !== undefined) useSidSequence(seededSidSequence(config.sidSeed, store.countSidRun()))
   // The emulator's clock follows real time (or the given clock) until the control API moves it; where it was moved
   // to is kept in the database, so a restart keeps it.
   const clock = createControllableClock(opts.clock, store.loadClockSetting(), setting => store.saveClockSetting(setting))
@@ -157,6 +160,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     engine.start()
   })
   app.addHook('onClose', async () => {
+    if (config.sidSeed !== undefined) useSidSequence(undefined)
     await engine.stop()
     await dispatcher?.stop()
     closeDb()

@@ -29,7 +29,8 @@ export const SETTINGS = [
   { env: 'STUDIO_JOURNAL_SIZE', flag: 'journal-size', default: '1000', help: 'requests kept by the request journal' },
   { env: 'STUDIO_RATE_LIMITS', flag: 'rate-limits', default: 'off', help: "on: Studio's 20 new executions per second per account (429 20429)" },
   { env: 'STUDIO_EVENTS_URL', flag: 'events-url', default: '', help: 'URL that receives Studio events (CloudEvents, JSON arrays)' },
-  { env: 'STUDIO_HTTP_MAP', flag: 'http-map', default: '', help: 'prefix=base,...: HTTP Request and Run Function URLs starting with prefix go to base instead' }
+  { env: 'STUDIO_HTTP_MAP', flag: 'http-map', default: '', help: 'prefix=base,...: HTTP Request and Run Function URLs starting with prefix go to base instead' },
+  { env: 'STUDIO_SID_SEED', flag: 'sid-seed', default: '', help: 'any text: SIDs come from a deterministic sequence per prefix (the same in every fresh run) instead of at random' }
 ] as const
 
 type Overrides = Partial<Config>
@@ -80,6 +81,7 @@ export function loadConfig (argv: readonly string[] = process.argv.slice(2), env
     rateLimits: read('rate-limits', 'STUDIO_RATE_LIMITS'),
     eventsUrl: read('events-url', 'STUDIO_EVENTS_URL'),
     httpMap: read('http-map', 'STUDIO_HTTP_MAP'),
+    sidSeed: read('sid-seed', 'STUDIO_SID_SEED'),
     logPretty
   })
   return { ...config, help: values.help === true, version: values.version === true }
@@ -100,6 +102,7 @@ export interface RawSettings {
   rateLimits?: string | undefined
   eventsUrl?: string | undefined
   httpMap?: string | undefined
+  sidSeed?: string | undefined
   logPretty?: boolean
 }
 
@@ -140,6 +143,7 @@ export function buildConfig (raw: RawSettings, overrides: Overrides = {}): Confi
     rateLimits: ['on', 'true', '1'].includes(rateLimits),
     eventsUrl,
     httpMap: Object.freeze(parseHttpMap(raw.httpMap ?? '')),
+    sidSeed: raw.sidSeed,
     ...overrides
   })
 }

@@ -11,9 +11,37 @@ export type SidPrefix = 'AC' | 'SK' | 'FW' | 'FN' | 'FT' | 'FC' | 'RQ' | 'SM' | 
 
 const hex32 = customAlphabet('0123456789abcdef', 32)
 
+/** Where SIDs come from when not from the CSPRNG: a deterministic sequence per prefix (STUDIO_SID_SEED). */
+export interface SidSequence {
+  next: (prefix: SidPrefix) => string
+}
+
+let sequence: SidSequence | undefined
+
+/** Makes every new SID of this process come from `s` (undefined: random again). */
+export function useSidSequence (s: SidSequence | undefined): void {
+  sequence = s
+}
+
+/**
+ * STUDIO_SID_SEED: the n-th SID of each prefix is the first 32 hex digits of SHA-256(seed, run, prefix, n), one
+ * sequence per prefix, so that request ids or health polls never shift the FN sequence. `run` tells a restart on the
+ * same database from a first start (its SIDs must not repeat the first run's).
+ */
+export function seededSidSequence (seed: string, run: number): SidSequence {
+  const counters = new Map<string, number>()
+  return {
+    next (prefix) {
+      const n = counters.get(prefix) ?? 0
+      counters.set(prefix, n + 1)
+      return createHash('sha256').update(`${seed}\0${run}\0${prefix}\0${n}`).digest('hex').slice(0, 32)
+    }
+  }
+}
+
 /** A new SID: prefix + 32 lowercase hex digits, e.g. FN0f3c… (the form of every example in twilio-oai). */
 export function newSid (prefix: SidPrefix): string {
-  return prefix + hex32()
+  return prefix + (sequence?.next(prefix) ?? hex32())
 }
 
 /** The spec's pattern for a SID with this prefix, e.g. ^FW[0-9a-fA-F]{32}$. */
