@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -102,4 +103,12 @@ test('STUDIO_FLOWS=strict: unknown flows are 404 as in the cloud, seeded and cre
 
 test('STUDIO_FLOWS accepts only auto or strict', () => {
   assert.throws(() => testConfig({ flows: 'lenient' }), /STUDIO_FLOWS must be auto or strict/)
+})
+
+test('a flow file\'s derived SID is the README\'s formula: FW + SHA-256 of "studio-emulator-flow:<file name>"', async (t) => {
+  const app = await buildTestApp(t, { raw: { flowsDir: fileURLToPath(FIXTURES) } })
+  const documented = (file: string) => 'FW' + createHash('sha256').update(`studio-emulator-flow:${file}`).digest('hex').slice(0, 32)
+  const listed = (await call(app, 'GET', '/v2/Flows')).body.flows.map((f: any) => [f.friendly_name, f.sid])
+  assert.ok(listed.some(([name, sid]: [string, string]) => name === 'greeting' && sid === documented('greeting.json')), JSON.stringify(listed))
+  assert.ok(listed.some(([name, sid]: [string, string]) => name === 'ask' && sid === documented('ask.json')))
 })

@@ -242,7 +242,7 @@ export function autoFlowWarning (flowSid: string): string {
     'or create it with POST /v2/Flows and use the new SID; STUDIO_FLOWS=strict makes unknown FlowSids 404 as in the cloud.'
 }
 
-/** A stable SID for a flow file without one: FW + 32 hex digits of SHA-256 of its file name. */
+/** A stable SID for a flow file without one: FW + the first 32 hex digits of SHA-256 of `studio-emulator-flow:<file name>`. */
 export function derivedFlowSid (fileName: string): string {
   return 'FW' + createHash('sha256').update(`studio-emulator-flow:${fileName}`).digest('hex').slice(0, 32)
 }
