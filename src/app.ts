@@ -10,6 +10,7 @@ import { createJournal } from './control/journal.js'
 import { createRateLimiter } from './control/rate-limit.js'
 import { migrate } from './db/migrate.js'
 import { openDatabase, type DB } from './db/open.js'
+import { SnapshotError } from './db/snapshot.js'
 import { createStore } from './db/store.js'
 import { createEventDispatcher } from './events/dispatcher.js'
 import { credentialValidator } from './http/auth.js'
@@ -33,7 +34,7 @@ import { createCallService } from './studio/calls.js'
 import { createInboundService } from './studio/inbound.js'
 import { createExecutionWriter } from './studio/execution-writer.js'
 import { createExecutionService } from './studio/executions.js'
-import { createFlowService } from './studio/flows.js'
+import { FlowFileError, createFlowService, readSeed } from './studio/flows.js'
 import { newSid, seededSidSequence, useSidSequence } from './twilio/sid.js'
 
 export interface AppOptions {
@@ -144,11 +145,27 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const faults: FaultService = createFaultService(opts.random)
   const rateLimiter = config.rateLimits ? createRateLimiter(clock) : undefined
   const accountSids = [...new Set([...config.accounts.map(a => a.sid), ...config.apiKeys.map(k => k.accountSid)])]
-  const seedFlows = (only: readonly string[] = accountSids) => {
-    if (config.flowsDir !== undefined) flows.loadDirectory(config.flowsDir, only)
+  // STUDIO_SEED (read once, at start): into an empty database at start, and by every reset (the snapshot by a full
+  // reset only); then STUDIO_FLOWS_DIR, at every start and reset.
+  let seed: ReturnType<typeof readSeed> | undefined
+  const seedFlows = (only?: readonly string[]) => {
+    if (seed !== undefined) {
+      if (only === undefined && seed.snapshot !== undefined) {
+        try {
+          store.importSnapshot(seed.snapshot)
+        } catch (err) {
+          if (err instanceof SnapshotError) throw new FlowFileError(`STUDIO_SEED ${config.seed ?? ''}: the snapshot cannot be loaded: ${err.message}`)
+          throw err
+        }
+      }
+      flows.loadFiles(seed.files, only ?? accountSids)
+    }
+    if (config.flowsDir !== undefined) flows.loadDirectory(config.flowsDir, only ?? accountSids)
   }
   try {
-    seedFlows()
+    if (config.seed !== undefined) seed = readSeed(config.seed)
+    if (seed !== undefined && !store.hasData()) seedFlows()
+    else if (config.flowsDir !== undefined) flows.loadDirectory(config.flowsDir, accountSids)
   } catch (err) {
     closeDb()
     throw err

@@ -25,6 +25,7 @@ export const SETTINGS = [
   { env: 'LOG_LEVEL', flag: 'log-level', default: 'info', help: LOG_LEVELS.join('|') },
   { env: 'STUDIO_FLOWS', flag: 'flows', default: 'auto', help: 'auto (unknown FlowSids are registered on first use) or strict (404, as in the cloud)' },
   { env: 'STUDIO_FLOWS_DIR', flag: 'flows-dir', default: '', help: 'folder of flow definition files (*.json) loaded into every account at startup' },
+  { env: 'STUDIO_SEED', flag: 'seed', default: '', help: 'file or folder of flow files and an optional snapshot, loaded into an empty database at start and by every reset' },
   { env: 'STUDIO_ADMIN_TOKEN', flag: 'admin-token', default: '', help: 'bearer token the control API (/__emulator) requires' },
   { env: 'STUDIO_JOURNAL_SIZE', flag: 'journal-size', default: '1000', help: 'requests kept by the request journal' },
   { env: 'STUDIO_RATE_LIMITS', flag: 'rate-limits', default: 'off', help: "on: Studio's 20 new executions per second per account (429 20429)" },
@@ -76,6 +77,7 @@ export function loadConfig (argv: readonly string[] = process.argv.slice(2), env
     logLevel: read('log-level', 'LOG_LEVEL'),
     flows: read('flows', 'STUDIO_FLOWS'),
     flowsDir: read('flows-dir', 'STUDIO_FLOWS_DIR'),
+    seed: read('seed', 'STUDIO_SEED'),
     adminToken: read('admin-token', 'STUDIO_ADMIN_TOKEN'),
     journalSize: read('journal-size', 'STUDIO_JOURNAL_SIZE'),
     rateLimits: read('rate-limits', 'STUDIO_RATE_LIMITS'),
@@ -97,6 +99,7 @@ export interface RawSettings {
   logLevel?: string | undefined
   flows?: string | undefined
   flowsDir?: string | undefined
+  seed?: string | undefined
   adminToken?: string | undefined
   journalSize?: string | undefined
   rateLimits?: string | undefined
@@ -138,6 +141,7 @@ export function buildConfig (raw: RawSettings, overrides: Overrides = {}): Confi
     logPretty: raw.logPretty ?? false,
     flowsMode,
     flowsDir: raw.flowsDir,
+    seed: raw.seed,
     adminToken: raw.adminToken,
     journalSize: Number(journalSize),
     rateLimits: ['on', 'true', '1'].includes(rateLimits),

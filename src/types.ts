@@ -144,6 +144,8 @@ export interface Config {
   eventsUrl: string | undefined
   /** Offline stand-ins: HTTP widget URLs starting with `prefix` are requested from `base` instead. */
   httpMap: readonly HttpMapping[]
+  /** STUDIO_SEED: flows and an optional snapshot loaded into an empty database and by every reset. */
+  seed?: string | undefined
   /** STUDIO_SID_SEED: SIDs from a deterministic sequence per prefix instead of the CSPRNG. */
   sidSeed?: string | undefined
 }

@@ -136,5 +136,9 @@ export function createSnapshotRepository (db: DB, extraTables: ReadonlyArray<{ n
     return d as Snapshot
   }
 
-  return { exportSnapshot, importSnapshot, deleteAllData, deleteAccountData }
+  const anyFlow = db.prepare('SELECT EXISTS (SELECT 1 FROM flows)').pluck()
+  /** Whether the database holds any flow (and so anything of an account's data): a seed goes only into an empty one. */
+  const hasData = (): boolean => anyFlow.get() === 1
+
+  return { exportSnapshot, importSnapshot, deleteAllData, deleteAccountData, hasData }
 }

@@ -56,6 +56,7 @@ export function createStore (db: DB) {
     ...createInspectorRepository(db),
     // Whole-state writes replace flows behind the flow cache's back: clear it with them.
     exportSnapshot: snapshots.exportSnapshot,
+    hasData: snapshots.hasData,
     importSnapshot: (doc: unknown) => { try { snapshots.importSnapshot(doc) } finally { flows.clearFlowCaches() } },
     deleteAllData: () => { try { snapshots.deleteAllData() } finally { flows.clearFlowCaches() } },
     deleteAccountData: (accountSid: string) => { try { snapshots.deleteAccountData(accountSid) } finally { flows.clearFlowCaches() } }

@@ -82,6 +82,8 @@ export const controlRoutes = refusingOtherMethods(async function controlRoutes (
     }
     store.deleteAllData()
     opts.seedFlows()
+    // A seed's executions that wait (a snapshot) carry on from where it has them.
+    opts.engine.resume()
     return { reset: 'all' }
   })
 

@@ -1,9 +1,10 @@
 // Studio Flows: creating, revising, validating, deleting, test users, the flows folder, and which revision an
 // execution runs (auto vs strict flows, published revisions, test users on drafts).
 import { createHash } from 'node:crypto'
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { NewRevision } from '../db/flows.js'
+import { SNAPSHOT_FORMAT } from '../db/snapshot.js'
 import type { Store } from '../db/store.js'
 import { flowNotFound, invalidFlowDefinition, invalidParameter, resourceMissing } from '../twilio/errors.js'
 import { isSid, newSid } from '../twilio/sid.js'
@@ -146,6 +147,11 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
   function loadDirectory (dir: string, accountSids: readonly string[]): number {
     const files = readFlowFiles(dir)
     if (files.length === 0) deps.log?.warn({ dir }, `STUDIO_FLOWS_DIR ${dir} has no *.json flow files: no flows were loaded`)
+    return loadFiles(files, accountSids)
+  }
+
+  /** Loads flow files (a flows folder's, or a seed's) into these accounts: new flows, or new revisions of changed ones. */
+  function loadFiles (files: readonly FlowFile[], accountSids: readonly string[]): number {
     const inFolder = new Set(files.map(f => f.sid))
     const now = clock.now()
     const planned = accountSids.map(accountSid => ({
@@ -181,10 +187,10 @@ export function createFlowService (deps: { store: Store, clock: Clock, mode: Flo
     return find(caller, sid)
   }
 
-  return { create, update, validate, find, executionTarget, assertReadable, loadDirectory, setTestUsers }
+  return { create, update, validate, find, executionTarget, assertReadable, loadDirectory, loadFiles, setTestUsers }
 }
 
-interface FlowFile {
+export interface FlowFile {
   file: string
   sid: string
   friendlyName: string
@@ -206,28 +212,61 @@ export function readFlowFiles (dir: string): FlowFile[] {
     throw new FlowFileError(`STUDIO_FLOWS_DIR ${dir}: ${(err as Error).message}`)
   }
   const seen = new Map<string, string>()
-  return names.map(name => {
-    const file = join(dir, name)
-    const fail = (why: string): never => { throw new FlowFileError(`flow file ${file}: ${why}`) }
-    let doc: unknown
-    try {
-      doc = JSON.parse(readFileSync(file, 'utf8'))
-    } catch (err) {
-      return fail(`not valid JSON (${(err as Error).message})`)
-    }
-    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return fail('must hold a JSON object')
-    const meta = doc as JsonObject
-    const { sid: rawSid, friendly_name: rawName, status: rawStatus, ...rest } = meta
-    const definition = (typeof rest.definition === 'object' && rest.definition !== null ? rest.definition : rest) as JsonObject
-    const sid = rawSid === undefined ? derivedFlowSid(name) : isSid('FW', rawSid) ? rawSid : fail(`sid "${String(rawSid)}" is not a Flow SID (FW followed by 32 hex digits)`)
-    if (seen.has(sid)) fail(`sid ${sid} is also used by ${seen.get(sid) ?? ''}`)
-    seen.set(sid, file)
-    const friendlyName = rawName === undefined ? basename(name, '.json') : typeof rawName === 'string' && rawName !== '' ? rawName : fail('friendly_name must be a non-empty string')
-    const status = rawStatus === undefined ? 'published' : rawStatus === 'draft' || rawStatus === 'published' ? rawStatus : fail('status must be draft or published')
-    const { errors } = validateDefinition(definition)
-    if (errors.length > 0) fail(`invalid definition: ${describeErrors(errors)}`)
-    return { file, sid, friendlyName, status, definition }
-  })
+  const files: FlowFile[] = []
+  for (const name of names) {
+    const doc = readJsonFile(join(dir, name))
+    // A snapshot beside the flows (a seed folder) is not a flow.
+    if (isSnapshot(doc)) continue
+    files.push(flowFile(join(dir, name), name, doc, seen))
+  }
+  return files
+}
+
+/**
+ * STUDIO_SEED: a folder of flow files (as STUDIO_FLOWS_DIR) with at most one snapshot among them
+ * (`"format": "studio-emulator/snapshot"`, as GET /__emulator/snapshot writes it), or one such file.
+ */
+export function readSeed (path: string): { snapshot: unknown, files: FlowFile[] } {
+  let directory: boolean
+  try {
+    directory = statSync(path).isDirectory()
+  } catch (err) {
+    throw new FlowFileError(`STUDIO_SEED ${path}: ${(err as Error).message}`)
+  }
+  if (!directory) {
+    const doc = readJsonFile(path)
+    return isSnapshot(doc) ? { snapshot: doc, files: [] } : { snapshot: undefined, files: [flowFile(path, basename(path), doc, new Map())] }
+  }
+  const snapshots = readdirSync(path).filter(n => n.endsWith('.json')).sort().filter(n => isSnapshot(readJsonFile(join(path, n))))
+  if (snapshots.length > 1) throw new FlowFileError(`STUDIO_SEED ${path}: more than one snapshot (${snapshots.join(', ')})`)
+  return { snapshot: snapshots.length === 0 ? undefined : readJsonFile(join(path, snapshots[0] as string)), files: readFlowFiles(path) }
+}
+
+const isSnapshot = (doc: unknown): boolean => doc !== null && typeof doc === 'object' && (doc as JsonObject).format === SNAPSHOT_FORMAT
+
+function readJsonFile (file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'))
+  } catch (err) {
+    throw new FlowFileError(`flow file ${file}: not valid JSON (${(err as Error).message})`)
+  }
+}
+
+/** One flow file's flow: its SID (given, or derived from the file name), name, status and valid definition. */
+function flowFile (file: string, name: string, doc: unknown, seen: Map<string, string>): FlowFile {
+  const fail = (why: string): never => { throw new FlowFileError(`flow file ${file}: ${why}`) }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return fail('must hold a JSON object')
+  const meta = doc as JsonObject
+  const { sid: rawSid, friendly_name: rawName, status: rawStatus, ...rest } = meta
+  const definition = (typeof rest.definition === 'object' && rest.definition !== null ? rest.definition : rest) as JsonObject
+  const sid = rawSid === undefined ? derivedFlowSid(name) : isSid('FW', rawSid) ? rawSid : fail(`sid "${String(rawSid)}" is not a Flow SID (FW followed by 32 hex digits)`)
+  if (seen.has(sid)) fail(`sid ${sid} is also used by ${seen.get(sid) ?? ''}`)
+  seen.set(sid, file)
+  const friendlyName = rawName === undefined ? basename(name, '.json') : typeof rawName === 'string' && rawName !== '' ? rawName : fail('friendly_name must be a non-empty string')
+  const status = rawStatus === undefined ? 'published' : rawStatus === 'draft' || rawStatus === 'published' ? rawStatus : fail('status must be draft or published')
+  const { errors } = validateDefinition(definition)
+  if (errors.length > 0) fail(`invalid definition: ${describeErrors(errors)}`)
+  return { file, sid, friendlyName, status, definition }
 }
 
 function describeErrors (errors: readonly FlowValidationError[]): string {
