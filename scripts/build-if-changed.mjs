@@ -1,9 +1,9 @@
 // Compiles src/ to dist/ (tsc -p tsconfig.build.json) only when a source or build setting changed since the last
-// build, so that `npm start` on a built tree starts the server at once. Run by `prestart`.
+// build, so that `npm start` on a built tree starts the server at once. Run by scripts/start.mjs.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const stampFile = join(root, 'dist', '.build-stamp')
@@ -18,10 +18,16 @@ function inputs () {
   }).join('\n')
 }
 
-const now = inputs()
-if (existsSync(stampFile) && existsSync(join(root, 'dist', 'server.js')) && readFileSync(stampFile, 'utf8') === now) process.exit(0)
-process.stderr.write('studio-emulator: compiling src/ to dist/\n')
-const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
-if (result.status !== 0) process.exit(result.status ?? 1)
-writeFileSync(stampFile, now)
+/** Compiles when needed; returns tsc's exit status (0 when nothing was needed). */
+export function buildIfChanged () {
+  const now = inputs()
+  if (existsSync(stampFile) && existsSync(join(root, 'dist', 'server.js')) && readFileSync(stampFile, 'utf8') === now) return 0
+  process.stderr.write('studio-emulator: compiling src/ to dist/\n')
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
+  if (result.status !== 0) return result.status ?? 1
+  writeFileSync(stampFile, now)
+  return 0
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(buildIfChanged())

@@ -4,6 +4,7 @@
 // --help aligned, and an empty PORT refused.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -89,4 +90,15 @@ test('--help lines up its columns; an empty PORT is refused with one clear line'
   const empty = spawnSync(process.execPath, [builtServer()], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', PORT: '' } })
   assert.equal(empty.status, 2)
   assert.match(empty.stderr, /PORT is set but empty/)
+})
+
+test('the derived-image recipe: STUDIO_SEED=/flows in the environment loads the flows at start, with SIDs from their file names', async (t) => {
+  const p = startEmulator(['--port', '0', '--db', ':memory:'], { STUDIO_SEED: FLOWS })
+  t.after(p.kill)
+  const base = await p.url()
+  const auth = 'Basic ' + Buffer.from('ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa').toString('base64')
+  const flows = await (await fetch(`${base}/v2/Flows`, { headers: { authorization: auth } })).json() as { flows: Array<{ sid: string, friendly_name: string }> }
+  const documented = (file: string) => 'FW' + createHash('sha256').update(`studio-emulator-flow:${file}`).digest('hex').slice(0, 32)
+  assert.equal(flows.flows.find(f => f.friendly_name === 'ask')?.sid, documented('ask.json'))
+  assert.equal(flows.flows.length, 3)
 })
