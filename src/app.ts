@@ -185,7 +185,11 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('Twilio-Request-Id', request.id)
-    if (isTwilioPath(request.url)) inFlight.add(request.id)
+    if (isTwilioPath(request.url)) {
+      inFlight.add(request.id)
+      // 'close' comes however the response ends (answered, hijacked, dropped by a fault, aborted by the client).
+      reply.raw.once('close', () => { inFlight.delete(request.id) })
+    }
     // A browser's CORS preflight is answered before credentials are asked for, as Twilio's API does.
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
       return await reply.code(200).headers(CORS_HEADERS).send()
@@ -203,9 +207,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     }
     return payload
   })
-  app.addHook('onRequestAbort', async (request) => { inFlight.delete(request.id) })
   app.addHook('onResponse', async (request, reply) => {
-    inFlight.delete(request.id)
     const latency = Math.round(reply.elapsedTime * 100) / 100
     const path = request.url.split('?', 1)[0] ?? request.url
     // Health probes (a container checks every few seconds) log at debug, everything else at info.

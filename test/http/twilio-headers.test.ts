@@ -60,3 +60,18 @@ test('a 401 carries Twilio\'s detail sentence', async (t) => {
     assert.deepEqual(corsOf(res.headers), CORS)
   }
 })
+
+test('Twilio-Concurrent-Requests counts the requests being answered: back to 1 after answers, errors and dropped connections', async (t) => {
+  const app = await buildTestApp(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  const auth = { authorization: 'Basic ' + Buffer.from(`AC${'1'.repeat(32)}:token-a-0123456789abcdef01234567`).toString('base64') }
+  assert.equal((await app.inject({ method: 'POST', url: '/__emulator/faults', payload: { path: '/v2/Flows/FW*', drop: true, times: 3 } })).statusCode, 201)
+  for (let i = 0; i < 3; i++) await fetch(`${base}/v2/Flows/FW${'9'.repeat(32)}`, { headers: auth }).catch(() => undefined)
+  await fetch(`${base}/v2/Flows`)
+  await fetch(`${base}/v1/Flows/nope`, { headers: auth })
+  await new Promise(resolve => setTimeout(resolve, 50))
+  const res = await fetch(`${base}/v2/Flows`, { headers: auth })
+  assert.equal(res.status, 200)
+  assert.equal(res.headers.get('twilio-concurrent-requests'), '1')
+})
