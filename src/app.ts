@@ -171,6 +171,13 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     throw err
   }
 
+  /** POST /__emulator/events/retry: every pending event due now, those in a request now included if it fails. */
+  function retryEvents (): number {
+    const retried = store.retryPendingEventsNow(clock.now())
+    dispatcher?.retryNow()
+    return retried
+  }
+
   app.decorate('store', store)
   app.addHook('onReady', async () => {
     dispatcher?.kick()
@@ -254,7 +261,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
 
   await app.register(healthRoutes, { store })
-  await app.register(controlRoutes, { prefix: '/__emulator', config, store, journal, faults, seedFlows, kickEvents: () => dispatcher?.kick(), clock, engine, choices, caller })
+  await app.register(controlRoutes, { prefix: '/__emulator', config, store, journal, faults, seedFlows, retryEvents, clock, engine, choices, caller })
   await app.register(inboundRoutes, { accountSids, inbound, calls, publicUrl: config.publicUrl })
   await app.register(uiRoutes, {
     prefix: '/__emulator/ui',
@@ -271,7 +278,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     caller,
     changes,
     seedFlows: () => seedFlows(),
-    kickEvents: () => dispatcher?.kick()
+    retryEvents
   })
   // The inspector is the page a person opens first.
   app.get('/', async (_request, reply) => await reply.redirect('/__emulator/ui/', 302))

@@ -11,15 +11,17 @@ import { buildApp } from '../src/app.js'
 import { ACCOUNT_A, buildTestApp, call, createExecution, idle, testConfig } from './support/helper.js'
 import { askDefinition, definitionWith } from './support/flows.js'
 
-/** A local sink: records every batch; `up = false` makes it answer 503. */
+/** A local sink: records every batch; `up = false` makes it answer 503; `hold` delays answers until it resolves. */
 async function sink (t: TestContext) {
-  const state = { up: true, batches: [] as any[][], requests: 0 }
+  const state = { up: true, batches: [] as any[][], requests: 0, hold: undefined as Promise<void> | undefined }
   const server: Server = createServer((req, res) => {
     let body = ''
     req.on('data', (c) => { body += String(c) })
-    req.on('end', () => {
+    req.on('end', async () => {
       state.requests++
-      if (!state.up) { res.writeHead(503).end(); return }
+      const up = state.up
+      if (state.hold !== undefined) await state.hold
+      if (!up) { res.writeHead(503).end(); return }
       state.batches.push(JSON.parse(body))
       res.writeHead(204).end()
     })
@@ -140,6 +142,22 @@ test('POST /__emulator/events/retry delivers pending events now', async (t) => {
   s.state.up = true
   const res = await app.inject({ method: 'POST', url: '/__emulator/events/retry' })
   assert.deepEqual(res.json(), { retried: 1 })
+  await until('delivery', () => s.events().length === 1)
+})
+
+test('a retry asked while a failing request is in flight delivers the event at once after it fails', async (t) => {
+  const s = await sink(t)
+  s.state.up = false
+  let release = (): void => {}
+  s.state.hold = new Promise<void>(resolve => { release = resolve })
+  const app = await buildTestApp(t, { raw: { eventsUrl: s.url }, eventRetry: { initialMs: 60_000, maxMs: 60_000 } })
+  await createExecution(app, {}, { version: 'v2' })
+  await until('an attempt in flight', () => s.state.requests >= 1)
+  const res = await app.inject({ method: 'POST', url: '/__emulator/events/retry' })
+  assert.deepEqual(res.json(), { retried: 1 })
+  s.state.up = true
+  s.state.hold = undefined
+  release() // the attempt in flight now fails with a 503; the retry asked during it must not wait 60 s
   await until('delivery', () => s.events().length === 1)
 })
 

@@ -95,12 +95,20 @@ export function createEventDispatcher (opts: DispatcherOptions) {
   const requests = new Map<Promise<void>, AbortController>()
   /** Accounts with a request of events on their first attempt in flight. */
   const firstAttempts = new Set<string>()
+  /** Events in a request when a retry-now was asked: if that request fails, they are due again at once. */
+  const hurried = new Set<number>()
 
   /** Asks for a delivery round soon (after a commit that enqueued events, a request's end, or at startup). */
   function kick (): void {
     if (stopped || soon) return
     soon = true
     setImmediate(() => { soon = false; pump() })
+  }
+
+  /** Retry-now (after the outbox made every pending event due): a request in flight that fails retries at once. */
+  function retryNow (): void {
+    for (const id of sending) hurried.add(id)
+    kick()
   }
 
   function schedule (delayMs: number): void {
@@ -144,7 +152,7 @@ export function createEventDispatcher (opts: DispatcherOptions) {
       .finally(() => {
         requests.delete(request)
         if (first) firstAttempts.delete(d.accountSid)
-        for (const e of d.entries) sending.delete(e.id)
+        for (const e of d.entries) { sending.delete(e.id); hurried.delete(e.id) }
         kick()
       })
     requests.set(request, controller)
@@ -204,7 +212,8 @@ export function createEventDispatcher (opts: DispatcherOptions) {
       // The last attempt is made at the deadline.
       const delay = Math.min(initialRetryMs * 2 ** e.attempts, maxRetryMs)
       retryIn = Math.max(retryIn, delay)
-      result.push({ id: e.id, outcome: 'retry', error: answer.error, nextAttemptAt: Math.min(now + delay, deadline) })
+      const next = hurried.has(e.id) ? now : Math.min(now + delay, deadline)
+      result.push({ id: e.id, outcome: 'retry', error: answer.error, nextAttemptAt: next })
     }
     if (expired.length > 0) log.warn({ events: ids(expired), err: answer.error }, 'event delivery given up after the retry window: expired')
     if (expired.length < d.entries.length) log.warn({ events: d.entries.length - expired.length, retry_in_ms: retryIn, err: answer.error }, 'event delivery failed; will retry')
@@ -219,5 +228,5 @@ export function createEventDispatcher (opts: DispatcherOptions) {
     await Promise.allSettled([...requests.keys()])
   }
 
-  return { kick, stop }
+  return { kick, retryNow, stop }
 }

@@ -29,7 +29,8 @@ export interface ControlRoutesOptions {
   /** Re-applies STUDIO_FLOWS_DIR to the given accounts after a reset. */
   seedFlows: (accountSids?: readonly string[]) => void
   /** Wakes event delivery (after a retry request). */
-  kickEvents: () => void
+  /** Makes every pending event due now and delivers them; returns how many. */
+  retryEvents: () => number
   clock: ControllableClock
   engine: { idle: () => Promise<void>, tick: () => void, resume: () => void }
   choices: WidgetChoices
@@ -157,9 +158,7 @@ export const controlRoutes = refusingOtherMethods(async function controlRoutes (
   })
 
   app.post('/events/retry', { schema: none }, async function retryEvents () {
-    const retried = store.retryPendingEventsNow(opts.clock.now())
-    opts.kickEvents()
-    return { retried }
+    return { retried: opts.retryEvents() }
   })
 
   app.get<{ Querystring: { flow?: string, execution?: string, to?: string, kind?: string, account?: string, limit?: string } }>('/outbox', { schema: { querystring: outboxQuery } }, async function listOutbox (request) {

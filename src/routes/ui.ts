@@ -43,7 +43,8 @@ export interface UiRoutesOptions {
   caller: Caller
   changes: ChangeFeed
   seedFlows: () => void
-  kickEvents: () => void
+  /** Makes every pending event due now and delivers them; returns how many. */
+  retryEvents: () => number
 }
 
 /**
@@ -357,8 +358,7 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
 
   app.post('/actions/events/retry', async (request, reply) => {
     formOf(request, [])
-    store.retryPendingEventsNow(opts.clock.now())
-    opts.kickEvents()
+    opts.retryEvents()
     return await done(reply, ['events'])
   })
 
