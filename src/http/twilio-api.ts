@@ -1,5 +1,4 @@
 // The Twilio REST surface under one version prefix: Basic auth first, form bodies only, then the routes.
-import { setTimeout as sleep } from 'node:timers/promises'
 import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { FaultService } from '../control/faults.js'
@@ -30,27 +29,34 @@ export async function twilioApi (app: FastifyInstance, opts: TwilioApiOptions) {
 
   app.addHook('onRequest', app.basicAuth)
   // Faults from the control API apply to authenticated requests, before anything else is read or written.
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const fault = opts.faults.match(request.method, request.url.split('?', 1)[0] ?? request.url, request.caller?.accountSid)
-    if (fault === undefined) return
-    if (fault.latency_ms > 0) await sleep(fault.latency_ms)
-    if (fault.drop) {
-      reply.hijack()
-      request.raw.socket?.destroy()
-      return
+    if (fault === undefined) { done(); return }
+    const apply = (): void => {
+      if (fault.drop) {
+        reply.hijack()
+        request.raw.socket?.destroy()
+        return
+      }
+      if (fault.status !== null) { done(injectedFault(fault.status, fault.code ?? 20000 + fault.status, fault.message ?? 'Fault injected by Studio Emulator')); return }
+      done()
     }
-    if (fault.status !== null) throw injectedFault(fault.status, fault.code ?? 20000 + fault.status, fault.message ?? 'Fault injected by Studio Emulator')
+    if (fault.latency_ms > 0) setTimeout(apply, fault.latency_ms)
+    else apply()
   })
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const body = request.body
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       request.body = {}
+      done()
       return
     }
     // A repeated scalar field (To=a&To=b) keeps its first value, as servlet-style form parsing does.
-    for (const [key, value] of Object.entries(body)) {
+    for (const key in body) {
+      const value = (body as Record<string, unknown>)[key]
       if (Array.isArray(value) && !LIST_FIELDS.has(key)) (body as Record<string, unknown>)[key] = value[0]
     }
+    done()
   })
 
   for (const [routes, options] of opts.routes) await app.register(routes, options)
