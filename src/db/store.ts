@@ -9,6 +9,7 @@ import { createMessageOutboxRepository } from './message-outbox.js'
 import { readMigrations, schemaVersion } from './migrate.js'
 import { writeTransaction, type DB } from './open.js'
 import { createEventOutboxRepository } from './event-outbox.js'
+import { createReadCache } from './read-cache.js'
 import { createRunStateRepository } from './run-state.js'
 import { createSnapshotRepository } from './snapshot.js'
 
@@ -42,6 +43,9 @@ export function createStore (db: DB) {
 
   const flows = createFlowRepository(db)
   const snapshots = createSnapshotRepository(db)
+  const reads = createReadCache(db)
+  /** After a whole-state write: the caches built from the old state go (their own checks would see it too). */
+  const clearCaches = () => { flows.clearFlowCaches(); reads.clear() }
 
   return {
     readiness,
@@ -54,11 +58,13 @@ export function createStore (db: DB) {
     ...createCallRepository(db),
     ...createEmulatorClockRepository(db),
     ...createInspectorRepository(db),
+    /** A response text built from reads only, kept while the database is unchanged (src/db/read-cache.ts). */
+    cachedRead: reads.read,
     // Whole-state writes replace flows behind the flow cache's back: clear it with them.
     exportSnapshot: snapshots.exportSnapshot,
     hasData: snapshots.hasData,
-    importSnapshot: (doc: unknown) => { try { snapshots.importSnapshot(doc) } finally { flows.clearFlowCaches() } },
-    deleteAllData: () => { try { snapshots.deleteAllData() } finally { flows.clearFlowCaches() } },
-    deleteAccountData: (accountSid: string) => { try { snapshots.deleteAccountData(accountSid) } finally { flows.clearFlowCaches() } }
+    importSnapshot: (doc: unknown) => { try { snapshots.importSnapshot(doc) } finally { clearCaches() } },
+    deleteAllData: () => { try { snapshots.deleteAllData() } finally { clearCaches() } },
+    deleteAccountData: (accountSid: string) => { try { snapshots.deleteAccountData(accountSid) } finally { clearCaches() } }
   }
 }

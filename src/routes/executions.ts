@@ -82,42 +82,52 @@ export const executionRoutes = refusingOtherMethods(async function executionRout
   }, async function listExecution (request, reply) {
     const q = request.query
     const flowSid = request.params.FlowSid
-    flows.assertReadable(request.caller, flowSid)
-    const page = parsePageRequest(q, ['number', 'number'])
-    const filters: Array<[string, string]> = []
-    const createdFrom = rules.dateFilters ? dateFilter('DateCreatedFrom', q.DateCreatedFrom, filters) : undefined
-    const createdTo = rules.dateFilters ? dateFilter('DateCreatedTo', q.DateCreatedTo, filters) : undefined
-    let status: ExecutionStatus | undefined
-    if (rules.statusFilter && q.status !== undefined && q.status !== '') {
-      if (!STATUSES.includes(q.status as ExecutionStatus)) throw invalidParameter('status', `must be one of ${STATUSES.join(', ')}`)
-      status = q.status as ExecutionStatus
-      filters.push(['status', status])
-    }
-    const keyOf = (e: ExecutionRecord) => [e.dateCreated, e.id]
-    const { request: read, result } = readPage(page, keyOf, token => store.listExecutions(request.caller.accountSid, flowSid, {
-      createdFrom, createdTo, status, token, pageSize: page.pageSize
-    }))
+    const accountSid = request.caller.accountSid
     const baseUrl = base(request)
-    const meta = pageMeta({
-      listUrl: `${baseUrl}/${surface.version}/Flows/${flowSid}/${surface.collection}`,
-      filters,
-      request: read,
-      result,
-      keyOf: (e: ExecutionRecord) => [e.dateCreated, e.id],
-      key: surface.listKey
+    // Reads only (an auto flow registered by this request changes the database, so that answer is not kept).
+    const json = store.cachedRead(`${accountSid} ${baseUrl} ${request.url}`, () => {
+      flows.assertReadable(request.caller, flowSid)
+      const page = parsePageRequest(q, ['number', 'number'])
+      const filters: Array<[string, string]> = []
+      const createdFrom = rules.dateFilters ? dateFilter('DateCreatedFrom', q.DateCreatedFrom, filters) : undefined
+      const createdTo = rules.dateFilters ? dateFilter('DateCreatedTo', q.DateCreatedTo, filters) : undefined
+      let status: ExecutionStatus | undefined
+      if (rules.statusFilter && q.status !== undefined && q.status !== '') {
+        if (!STATUSES.includes(q.status as ExecutionStatus)) throw invalidParameter('status', `must be one of ${STATUSES.join(', ')}`)
+        status = q.status as ExecutionStatus
+        filters.push(['status', status])
+      }
+      const keyOf = (e: ExecutionRecord) => [e.dateCreated, e.id]
+      const { request: read, result } = readPage(page, keyOf, token => store.listExecutions(accountSid, flowSid, {
+        createdFrom, createdTo, status, token, pageSize: page.pageSize
+      }))
+      const meta = pageMeta({
+        listUrl: `${baseUrl}/${surface.version}/Flows/${flowSid}/${surface.collection}`,
+        filters,
+        request: read,
+        result,
+        keyOf: (e: ExecutionRecord) => [e.dateCreated, e.id],
+        key: surface.listKey
+      })
+      let items = ''
+      for (const e of result.items) items += (items === '' ? '' : ',') + executionJson(e, baseUrl, surface)
+      return `{"${surface.listKey}":[${items}],"meta":${JSON.stringify(meta)}}`
     })
-    let items = ''
-    for (const e of result.items) items += (items === '' ? '' : ',') + executionJson(e, baseUrl, surface)
-    return await reply.type(JSON_TYPE).send(`{"${surface.listKey}":[${items}],"meta":${JSON.stringify(meta)}}`)
+    return await reply.type(JSON_TYPE).send(json)
   })
 
   app.get<{ Params: ExecutionPath }>(item, {
     schema: { params: executionParams }
   }, async function fetchExecution (request, reply) {
     const { FlowSid, Sid } = request.params
-    const execution = store.getExecution(request.caller.accountSid, FlowSid, Sid)
-    if (execution === undefined) throw resourceMissing()
-    return await reply.type(JSON_TYPE).send(executionJson(execution, base(request), surface))
+    const accountSid = request.caller.accountSid
+    const baseUrl = base(request)
+    const json = store.cachedRead(`${accountSid} ${baseUrl} ${request.url}`, () => {
+      const execution = store.getExecution(accountSid, FlowSid, Sid)
+      if (execution === undefined) throw resourceMissing()
+      return executionJson(execution, baseUrl, surface)
+    })
+    return await reply.type(JSON_TYPE).send(json)
   })
 
   if (rules.canUpdate) {
