@@ -88,9 +88,12 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
 
   /**
    * Takes a transition: publishes, applies the widget's effects, records the Step, moves to the next widget or
-   * ends (at the flow's end or one of Studio's limits), all in one transaction.
+   * ends (at the flow's end or one of Studio's limits), all in one transaction. Transitions of executions running at
+   * the same time are group-committed (ExecutionWriter.enqueue): each in a savepoint of its own, all of one event-loop
+   * turn in one commit, and each settles only after that commit, so the next widget never runs before its Step is
+   * on disk.
    */
-  function transition (e: EngineExecution, state: State, context: JsonObject, outcome: Extract<Outcome, { event: string }>, effects: readonly Effect[], inFrame = false, afterEnd = false): TransitionResult {
+  async function transition (e: EngineExecution, state: State, context: JsonObject, outcome: Extract<Outcome, { event: string }>, effects: readonly Effect[], inFrame = false, afterEnd = false): Promise<TransitionResult> {
     const { accountSid, flowSid, sid } = e.execution
     publishInto(context, state.name, outcome.publish)
     if (outcome.variables !== undefined) {
@@ -104,7 +107,7 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
     const counts = countTransition(e, next)
     // The end of a subflow is not the end of the execution: its run-subflow widget takes `completed` next.
     const ended = inFrame && counts.ended === 'FLOW_END' ? undefined : counts.ended
-    const taken = writer.batch((w: WriteBatch) => {
+    const taken = await writer.enqueue((w: WriteBatch) => {
       // An execution ended over REST that finishes an HTTP widget records its steps; anything else ended meanwhile, nothing.
       if (!afterEnd && !isActive(e)) return false
       for (const effect of effects) effect(w)

@@ -183,7 +183,7 @@ export function createFlowRuntime (deps: RuntimeDeps) {
         }
         if (finishing) {
           if ('wait' in outcome || outcome.event === TEMPLATE_ERROR) return
-          const result = recorder.transition(e, state, level.context, outcome, effects, false, true)
+          const result = await recorder.transition(e, state, level.context, outcome, effects, false, true)
           if (result.kind !== 'next') return
           e = result.execution
           const next = stateOf(level.definition, e.currentWidget)
@@ -202,7 +202,7 @@ export function createFlowRuntime (deps: RuntimeDeps) {
             return
           }
         } else {
-          const result = recorder.transition(e, state, level.context, outcome, effects, level.inFrame)
+          const result = await recorder.transition(e, state, level.context, outcome, effects, level.inFrame)
           if (result.kind === 'ended') afterEnd(e)
           if (result.kind !== 'next') return
         }

@@ -58,9 +58,9 @@ function setUp (hooks?: RecorderHooks) {
   return { store, recorder, context, stateNamed, message, engineExecution, messages, steps }
 }
 
-test('a transition writes its Step, the widget\'s effects and the next widget together', () => {
+test('a transition writes its Step, the widget\'s effects and the next widget together', async () => {
   const s = setUp()
-  const result = s.recorder.transition(s.engineExecution(), s.stateNamed('Send'), s.context, { event: 'sent', publish: { outbound: { Body: 'hi' } } }, [s.message('hi')])
+  const result = await s.recorder.transition(s.engineExecution(), s.stateNamed('Send'), s.context, { event: 'sent', publish: { outbound: { Body: 'hi' } } }, [s.message('hi')])
   assert.equal(result.kind, 'next')
   assert.deepEqual(s.steps(), ['Send-sent->Ask'])
   assert.deepEqual(s.messages(), ['hi'])
@@ -70,9 +70,9 @@ test('a transition writes its Step, the widget\'s effects and the next widget to
   assert.equal((s.store.getExecutionContext(ACCOUNT, FLOW, SID)?.context.widgets as any).Send.outbound.Body, 'hi')
 })
 
-test('a failure before a transition commits leaves no Step, no effect and the execution where it was', () => {
+test('a failure before a transition commits leaves no Step, no effect and the execution where it was', async () => {
   const s = setUp({ beforeCommit: () => { throw new Error('crash') } })
-  assert.throws(() => s.recorder.transition(s.engineExecution(), s.stateNamed('Send'), s.context, { event: 'sent' }, [s.message('hi')]), /crash/)
+  await assert.rejects(s.recorder.transition(s.engineExecution(), s.stateNamed('Send'), s.context, { event: 'sent' }, [s.message('hi')]), /crash/)
   assert.deepEqual(s.steps(), [])
   assert.deepEqual(s.messages(), [])
   assert.equal(s.engineExecution().currentWidget, 'Send')
@@ -92,11 +92,11 @@ test('a wait writes the widget\'s effects and where it waits, or nothing when it
   assert.equal(failing.engineExecution().waitKind, 'run')
 })
 
-test('an execution ended meanwhile takes no transition and gets no effect', () => {
+test('an execution ended meanwhile takes no transition and gets no effect', async () => {
   const s = setUp()
   const before = s.engineExecution()
   s.store.endExecution(ACCOUNT, FLOW, SID, 'ENDED_BY_API', Date.now())
-  const result = s.recorder.transition(before, s.stateNamed('Send'), s.context, { event: 'sent' }, [s.message('hi')])
+  const result = await s.recorder.transition(before, s.stateNamed('Send'), s.context, { event: 'sent' }, [s.message('hi')])
   assert.equal(result.kind, 'gone')
   assert.deepEqual(s.steps(), [])
   assert.deepEqual(s.messages(), [])
