@@ -9,6 +9,7 @@ import { createChangeFeed } from './control/changes.js'
 import { createJournal } from './control/journal.js'
 import { createRateLimiter } from './control/rate-limit.js'
 import { migrate } from './db/migrate.js'
+import { startCheckpointer } from './db/checkpointer.js'
 import { openDatabase, type DB } from './db/open.js'
 import { SnapshotError } from './db/snapshot.js'
 import { createStore } from './db/store.js'
@@ -171,6 +172,9 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     throw err
   }
 
+  // Checkpoints run in a worker thread, not inside a request's commit (only for the file this app opened itself).
+  const checkpointer = ownsDb ? startCheckpointer(db, config.dbPath, { onError: message => app.log.warn(message) }) : undefined
+
   /** POST /__emulator/events/retry: every pending event due now, those in a request now included if it fails. */
   function retryEvents (): number {
     const retried = store.retryPendingEventsNow(clock.now())
@@ -187,6 +191,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     if (config.sidSeed !== undefined) useSidSequence(undefined)
     await engine.stop()
     await dispatcher?.stop()
+    await checkpointer?.stop()
     closeDb()
   })
 
