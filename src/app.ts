@@ -15,6 +15,7 @@ import { SnapshotError } from './db/snapshot.js'
 import { createStore } from './db/store.js'
 import { createEventDispatcher } from './events/dispatcher.js'
 import { credentialValidator } from './http/auth.js'
+import { lazyValidatorCompiler } from './http/lazy-compile.js'
 import { errorHandler, frameworkErrors, notFoundHandler } from './http/errors.js'
 import { CORS_HEADERS, TWILIO_HEADERS } from './http/headers.js'
 import { prettyLogStream } from './http/pretty-log.js'
@@ -100,7 +101,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     frameworkErrors,
-    schemaController: { compilersFactory: { buildValidator: validators } }
+    schemaController: { compilersFactory: { buildValidator: (externalSchemas, options) => lazyValidatorCompiler(validators(externalSchemas, options)) } }
   })
 
   const store = createStore(db)

@@ -18,6 +18,7 @@ import { adminTokenRequired, invalidFaultRule, invalidParameter, invalidSnapshot
 import { isSid } from '../twilio/sid.js'
 import type { ControllableClock } from '../clock.js'
 import type { Caller } from '../control/caller.js'
+import { lazyValidatorCompiler } from '../http/lazy-compile.js'
 import { contactRoutes } from './contact.js'
 import { parseTwilioDate } from '../twilio/dates.js'
 
@@ -52,7 +53,7 @@ const refuseFaultRule = (p: InputProblem) => invalidFaultRule(`${p.field} ${p.wh
 export const controlRoutes = refusingOtherMethods(async function controlRoutes (app: FastifyInstance, opts: ControlRoutesOptions) {
   const { config, store, journal, faults } = opts
   // Unknown keys and wrong types are refused here, not dropped or coerced as on Fastify's default validator.
-  app.setValidatorCompiler(strictValidatorCompiler)
+  app.setValidatorCompiler(lazyValidatorCompiler(strictValidatorCompiler))
 
   if (config.adminToken !== undefined) {
     const expected = digest(`Bearer ${config.adminToken}`)
