@@ -13,6 +13,13 @@ declare module 'autocannon' {
 
     interface Request extends RequestData {
       setupRequest?: (request: RequestData, context: object) => RequestData
+      /** Called with each answer to this request (header names as the server sent them), before 'response'. */
+      onResponse?: (status: number, body: string, context: object, headers: Record<string, string | string[]>) => void
+    }
+
+    /** One connection: 'request' as a request is written, 'headers' once its answer's headers are parsed. */
+    interface Client extends EventEmitter {
+      on: (event: 'request' | 'headers', listener: () => void) => this
     }
 
     interface Options extends RequestData {
@@ -20,6 +27,9 @@ declare module 'autocannon' {
       connections?: number
       duration?: number
       amount?: number
+      /** Milliseconds between autocannon's samples; a run of `amount` requests ends on the tick after its last answer. */
+      sampleInt?: number
+      setupClient?: (client: Client) => void
       timeout?: number
       pipelining?: number
       requests?: Request[]

@@ -2,7 +2,7 @@
 // and make sure none outlives the benchmark (normal end, error, or signal).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
-import { request } from 'node:http'
+import { request, type IncomingHttpHeaders } from 'node:http'
 
 const children = new Set<ChildProcess>()
 
@@ -45,6 +45,8 @@ export interface StartOptions {
   readyPath: string
   headers?: Record<string, string>
   timeoutMs?: number
+  /** Where the server prints its URL (first group), when it does; otherwise the port comes from /proc. */
+  urlPattern?: RegExp
 }
 
 /** Starts `node <args>` and resolves once it answers `readyPath`; the child is killed if that does not happen. */
@@ -69,7 +71,7 @@ export async function startServer (opts: StartOptions): Promise<Server> {
     while (url === undefined) {
       if (child.exitCode !== null) throw new Error(`${opts.name} exited with ${child.exitCode}:\n${out}`)
       if (performance.now() > deadline) throw new Error(`${opts.name} did not listen within ${timeoutMs} ms:\n${out}`)
-      const logged = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out)?.[1]
+      const logged = (opts.urlPattern ?? /"url":"(http:\/\/127\.0\.0\.1:\d+)"/).exec(out)?.[1]
       const port = logged === undefined ? listeningPort(pid) : undefined
       url = logged ?? (port === undefined ? undefined : `http://127.0.0.1:${port}`)
       if (url === undefined) await sleep(2)
@@ -118,25 +120,28 @@ export function httpStatus (url: string, headers: Record<string, string>, timeou
   })
 }
 
-/** GET returning status and parsed JSON body. */
-export function httpJson (url: string, headers: Record<string, string>, timeoutMs = 10_000): Promise<{ status: number, body: any }> {
+/** GET returning status, headers and the body as text. */
+export function httpGet (url: string, headers: Record<string, string>, timeoutMs = 10_000): Promise<{ status: number, headers: IncomingHttpHeaders, text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { headers, agent: false, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) })
-        } catch {
-          resolve({ status: res.statusCode ?? 0, body: text })
-        }
-      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }))
     })
     req.on('timeout', () => req.destroy(new Error('timeout')))
     req.on('error', reject)
     req.end()
   })
+}
+
+/** GET returning status and parsed JSON body (the text when it is not JSON). */
+export async function httpJson (url: string, headers: Record<string, string>, timeoutMs = 10_000): Promise<{ status: number, body: any }> {
+  const res = await httpGet(url, headers, timeoutMs)
+  try {
+    return { status: res.status, body: JSON.parse(res.text) }
+  } catch {
+    return { status: res.status, body: res.text }
+  }
 }
 
 /** The TCP port a process listens on, from its socket fds and /proc/net/tcp{,6}; undefined while it listens on none. */
