@@ -2,23 +2,28 @@
 //   BENCH_QUICK=1          short runs on 20 000 executions (a smoke run; results are not written to bench/)
 //   BENCH_ROWS=N           executions to store (default 1 000 000)
 //   BENCH_PROFILE=a,b      instead of the benchmark, CPU-profile the emulator under the named cases (create, fetch,
-//                          list, list_deep, list_window, or startup) and summarise the top self-time functions
-//   BENCH_LOG_LEVEL=warn   the servers' LOG_LEVEL (info adds the emulator's per-request log line)
+//                          list, list_deep, list_window, engine, inbound, inspector_executions, inspector_execution,
+//                          or startup) and summarise the top self-time functions
+//   BENCH_LOG_LEVEL=warn   the servers' LOG_LEVEL and Prism's --verboseLevel (info adds a log line per request)
 //   BENCH_RUNNER=dist|tsx  the emulator from dist/ (built when stale, default) or from src/ through tsx
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { countExecutions, executionAtOffset, sampleExecutionSids } from './lib/bulk-load.js'
+import { countExecutions, executionAtOffset, flowRunSummary, inboundOutcomes, sampleExecutionSids } from './lib/bulk-load.js'
 import { openDatabase } from '../src/db/open.js'
-import { CACHE_DIR, prepareDataset, workingCopy } from './lib/dataset.js'
-import { measureEngine } from './lib/engine.js'
-import { runLoad, type LoadResult, type LoadSpec } from './lib/load.js'
+import { CACHE_DIR, prepareDataset, workingCopy, type Dataset } from './lib/dataset.js'
+import { ENGINE_STEPS, measureEngine, type EnginePlan } from './lib/engine.js'
+import { ENDED_STEPS, measureInbound } from './lib/inbound.js'
+import { inspectorSpecs, timelineSids, verifyInspector, type InspectorCase } from './lib/inspector.js'
+import { failuresOf, runLoad, type LoadResult, type LoadSpec } from './lib/load.js'
+import { prismCli, startPrism, studioSpec } from './lib/prism.js'
 import { httpJson, installCleanup, memoryMb, sleep, startServer, type Server } from './lib/proc.js'
 import { formatSummary, summariseFile } from './lib/profile.js'
 import {
-  evaluateTargets, figures, markdown, meanFigures, round, type CaseFigures, type CaseName, type CeilingFigures, type CeilingName, type Figures, type Results
+  against, evaluateTargets, figures, markdown, meanFigures, round, type CaseFigures, type CaseName, type CeilingFigures, type CeilingName, type Figures,
+  type GrowthPoint, type InboundFigures, type InspectorFigures, type PrismFigures, type Results
 } from './lib/report.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -43,8 +48,16 @@ const S = {
   /** Left out at the start of each 50-connection run, while the connections open. */
   settleS: QUICK ? 0.25 : 1,
   /** 1 000 000 executions over the last 23 days. */
-  stepMs: 2000
+  stepMs: 2000,
+  /** The growth curve's smaller databases (the run's own is its last point), and their shorter runs. */
+  growthSizes: (QUICK ? [2_000, 5_000] : [10_000, 100_000]),
+  growth: QUICK ? { warmupS: 0.25, durationS: 1, duration1S: 0.5, settleS: 0.1 } : { warmupS: 1, durationS: 5, duration1S: 2, settleS: 1 },
+  /** Executions of the ten-widget flow the inspector's execution page rotates over. */
+  timelineExecutions: 100
 }
+
+/** How long each part of a case runs: the main cases use S's, the growth curve's smaller databases S.growth. */
+interface Timing { warmupS: number, durationS: number, duration1S: number, settleS: number }
 
 const log = (line: string) => process.stdout.write(line + '\n')
 
@@ -105,12 +118,13 @@ function createBodies () {
 type Spec = Omit<LoadSpec, 'url' | 'connections' | 'durationS'>
 
 /** Warm-up (discarded), then 50 connections for throughput and latency, then 1 connection for latency. */
-async function measure (label: string, url: string, spec: Spec): Promise<{ c50: LoadResult, c1: LoadResult }> {
-  await runLoad({ ...spec, url, connections: S.connections, durationS: S.warmupS })
-  const c50 = await runLoad({ ...spec, url, connections: S.connections, durationS: S.durationS, settleS: S.settleS })
-  const c1 = await runLoad({ ...spec, url, connections: 1, durationS: S.duration1S })
-  const bad = c50.non2xx + c50.errors + c1.non2xx + c1.errors
-  log(`  ${label.padEnd(28)} ${String(Math.round(c50.rps)).padStart(7)} rps  p50 ${c50.p50_ms.toFixed(2)} ms  p99 ${c50.p99_ms.toFixed(2)} ms  | 1 conn p50 ${c1.p50_ms.toFixed(2)} ms  p99 ${c1.p99_ms.toFixed(2)} ms${bad > 0 ? `  (${bad} failures!)` : ''}`)
+async function measure (label: string, url: string, spec: Spec, t: Timing = S): Promise<{ c50: LoadResult, c1: LoadResult }> {
+  await runLoad({ ...spec, url, connections: S.connections, durationS: t.warmupS })
+  const c50 = await runLoad({ ...spec, url, connections: S.connections, durationS: t.durationS, settleS: t.settleS })
+  const c1 = await runLoad({ ...spec, url, connections: 1, durationS: t.duration1S })
+  const bad = failuresOf(c50) + failuresOf(c1)
+  const ttfb = (r: LoadResult) => r.ttfb_p99_ms === undefined ? '' : ` (first byte p99 ${r.ttfb_p99_ms.toFixed(2)} ms)`
+  log(`  ${label.padEnd(28)} ${String(Math.round(c50.rps)).padStart(7)} rps  p50 ${c50.p50_ms.toFixed(2)} ms  p99 ${c50.p99_ms.toFixed(2)} ms${ttfb(c50)}  | 1 conn p50 ${c1.p50_ms.toFixed(2)} ms  p99 ${c1.p99_ms.toFixed(2)} ms${ttfb(c1)}${bad > 0 ? `  (${bad} failures!)` : ''}`)
   return { c50, c1 }
 }
 
@@ -197,7 +211,140 @@ const ORDER: Array<[CeilingName, CaseName[]]> = [
   ['create_post', ['create']]
 ]
 
-async function benchmark (dataset: ReturnType<typeof prepareDataset>, dbPath: string, build: string): Promise<Results> {
+/** The engine case's plan: as long as the other cases' runs, 50 creates in flight, then 1. */
+const enginePlan = (): EnginePlan => ({ connections: S.connections, durationS: S.durationS, duration1S: S.duration1S, warmupS: S.warmupS })
+
+/** The REST cases, each between two runs of its ceiling (see ORDER). */
+async function restCases (emulator: Server, ceiling: Server, specs: Record<CaseName, Spec>): Promise<{ ceilings: Record<CeilingName, CeilingFigures>, cases: Record<CaseName, CaseFigures> }> {
+  const ceilings: Partial<Record<CeilingName, CeilingFigures>> = {}
+  const cases: Partial<Record<CaseName, CaseFigures>> = {}
+  for (const [c, names] of ORDER) {
+    // The ceiling brackets its cases in time, so that a busy spell on the machine shows (and averages out).
+    const before = await measure(`ceiling ${c}`, ceiling.url, CEILING_SPECS[c])
+    const measured: Array<[CaseName, Figures]> = []
+    for (const name of names) {
+      const r = await measure(`emulator ${name}`, emulator.url, specs[name])
+      measured.push([name, figures(r.c50, r.c1)])
+    }
+    const after = await measure(`ceiling ${c} (again)`, ceiling.url, CEILING_SPECS[c])
+    const cf = meanFigures(figures(before.c50, before.c1), figures(after.c50, after.c1))
+    ceilings[c] = cf
+    for (const [name, f] of measured) cases[name] = against(f, c, cf)
+  }
+  return {
+    ceilings: ceilings as Record<CeilingName, CeilingFigures>,
+    cases: Object.fromEntries((['create', 'fetch', 'list', 'list_deep', 'list_window'] as const).map(k => [k, cases[k]])) as Record<CaseName, CaseFigures>
+  }
+}
+
+/** Replies at the flow webhook, read against the create case's rps (also the guess that sizes the warm-up). */
+async function inboundCase (url: string, createRps: number, onMeasuring?: () => void): Promise<InboundFigures> {
+  const r = await measureInbound(url, AUTH, ACCOUNT, { ...enginePlan(), settleS: S.settleS, expectedRps: createRps, onMeasuring }, log)
+  const f = figures(r.c50, r.c1)
+  return { ...f, ratio: round(f.rps / createRps), flow_sid: r.flow_sid, replies: r.c50.ok_all, replies_1conn: r.c1.ok_all, waiting_executions: r.waiting, drain_ms: r.drain_ms }
+}
+
+/** The inspector's two pages, each verified once first, timed to first byte and to the full response. */
+async function inspectorCases (url: string, engineFlow: string | undefined): Promise<Record<InspectorCase, InspectorFigures>> {
+  const sids = await timelineSids(url, AUTH, S.timelineExecutions, engineFlow)
+  await verifyInspector(url, sids)
+  const specs = inspectorSpecs(sids)
+  const out: Partial<Record<InspectorCase, InspectorFigures>> = {}
+  for (const name of ['inspector_executions', 'inspector_execution'] as const) {
+    const { c50, c1 } = await measure(name, url, specs[name])
+    out[name] = { ...figures(c50, c1), path: specs[name].path, ttfb_p50_ms: round(c50.ttfb_p50_ms ?? NaN), ttfb_p99_ms: round(c50.ttfb_p99_ms ?? NaN), ttfb_p50_ms_1conn: round(c1.ttfb_p50_ms ?? NaN), ttfb_p99_ms_1conn: round(c1.ttfb_p99_ms ?? NaN) }
+  }
+  return out as Record<InspectorCase, InspectorFigures>
+}
+
+/** Prism on Twilio's Studio v1 description, the create and fetch cases as against the emulator; Prism is stopped after. */
+async function prismCases (probes: Probes, emulator: Record<CaseName, CaseFigures>): Promise<PrismFigures> {
+  const spec = studioSpec(ROOT)
+  const { version } = prismCli(ROOT)
+  const specs = emulatorSpecs(probes)
+  const level = LOG_LEVEL
+  const prism = await startPrism({ root: ROOT, spec, logLevel: level, env: serverEnv(), readyPath: specs.fetch.path, headers: AUTH })
+  try {
+    log(`prism ${version} (${spec}) answered ${prism.startupMs.toFixed(0)} ms after spawn`)
+    await verifyPrism(prism.url, specs)
+    const create = await measure('prism create', prism.url, specs.create)
+    const fetched = await measure('prism fetch', prism.url, specs.fetch)
+    const cf = figures(create.c50, create.c1)
+    const ff = figures(fetched.c50, fetched.c1)
+    return { version, spec, log_level: level, create: cf, fetch: ff, ratio_create: round(emulator.create.rps / cf.rps, 1), ratio_fetch: round(emulator.fetch.rps / ff.rps, 1) }
+  } finally {
+    await prism.stop()
+  }
+}
+
+/** Prism answers the create and the fetch with 2xx and an execution (its example: a sid, not ours). */
+async function verifyPrism (url: string, specs: Record<CaseName, Spec>): Promise<void> {
+  const body = String(specs.create.vary?.({}).body ?? '')
+  const created = await fetch(url + specs.create.path, { method: 'POST', headers: specs.create.headers, body, signal: AbortSignal.timeout(10_000) })
+  const createdText = await created.text()
+  if (created.status < 200 || created.status >= 300 || !/"sid":"FN/.test(createdText)) throw new Error(`prism create: ${created.status} ${createdText.slice(0, 300)}`)
+  const one = await httpJson(url + specs.fetch.path, AUTH)
+  if (one.status < 200 || one.status >= 300 || !/^FN/.test(String(one.body.sid))) throw new Error(`prism fetch: ${one.status} ${JSON.stringify(one.body).slice(0, 300)}`)
+}
+
+/**
+ * fetch and list page 1 at the smaller sizes of S.growthSizes (a fresh emulator on each size's cached database,
+ * shorter runs), between two runs of ceilings (a) and (c); the run's own fetch and list cases are the last point.
+ */
+async function growthCurve (ceiling: Server, runDir: string, main: { fetch: CaseFigures, list: CaseFigures, ceilings: Record<CeilingName, CeilingFigures> }): Promise<Results['growth']> {
+  const G = S.growth
+  const sizes = S.growthSizes.filter(n => n < S.rows)
+  log(`growth: ${sizes.join(', ')} executions (${G.durationS} s runs) and the ${S.rows} above`)
+  const a1 = await measure('ceiling hello_get (growth)', ceiling.url, CEILING_SPECS.hello_get, G)
+  const c1 = await measure('ceiling page_get (growth)', ceiling.url, CEILING_SPECS.page_get, G)
+  const measured: Array<{ n: number, fetch: Figures, list: Figures }> = []
+  for (const n of sizes) {
+    const dataset = prepareDataset({ accountSid: ACCOUNT, flowSid: LIST_FLOW, count: n, stepMs: S.stepMs }, log)
+    const dir = join(runDir, `growth-${n}`)
+    mkdirSync(dir)
+    const copy = workingCopy(dataset, dir)
+    const probes = probe(copy.path, dataset.startMs)
+    const emulator = await startEmulator(copy.path)
+    try {
+      await verify(emulator.url, probes)
+      const specs = emulatorSpecs(probes)
+      const f = await measure(`emulator fetch (${n})`, emulator.url, specs.fetch, G)
+      const l = await measure(`emulator list (${n})`, emulator.url, specs.list, G)
+      measured.push({ n, fetch: figures(f.c50, f.c1), list: figures(l.c50, l.c1) })
+    } finally {
+      await emulator.stop()
+      copy.remove()
+    }
+  }
+  const a2 = await measure('ceiling hello_get (again)', ceiling.url, CEILING_SPECS.hello_get, G)
+  const c2 = await measure('ceiling page_get (again)', ceiling.url, CEILING_SPECS.page_get, G)
+  const a = meanFigures(figures(a1.c50, a1.c1), figures(a2.c50, a2.c1))
+  const c = meanFigures(figures(c1.c50, c1.c1), figures(c2.c50, c2.c1))
+  const points: GrowthPoint[] = measured.map(m => ({
+    executions: m.n, fetch: against(m.fetch, 'hello_get', a), list: against(m.list, 'page_get', c), ceiling_rps: { hello_get: a.rps, page_get: c.rps }, runs: 'short'
+  }))
+  points.push({ executions: S.rows, fetch: main.fetch, list: main.list, ceiling_rps: { hello_get: main.ceilings.hello_get.rps, page_get: main.ceilings.page_get.rps }, runs: 'main' })
+  return { points, run: { warmup_s: G.warmupS, duration_s: G.durationS, duration_s_1conn: G.duration1S, settle_s: G.settleS } }
+}
+
+/** What the cases left in the run's database: every engine and inbound execution ended with all its steps. */
+function checkStoredRuns (dbPath: string, engineFlow: string, inbound: InboundFigures): number {
+  const db = openDatabase(dbPath)
+  try {
+    const engine = flowRunSummary(db, ACCOUNT, engineFlow)
+    if (engine.active > 0 || engine.steps !== engine.executions * ENGINE_STEPS) throw new Error(`engine: of ${engine.executions} executions ${engine.active} are still active, ${engine.steps} steps stored (${ENGINE_STEPS} each expected)`)
+    const asked = flowRunSummary(db, ACCOUNT, inbound.flow_sid)
+    const outcomes = inboundOutcomes(db, ACCOUNT, inbound.flow_sid)
+    if (asked.executions !== inbound.waiting_executions || asked.active > 0 || asked.steps !== asked.executions * ENDED_STEPS || Object.keys(outcomes).some(o => o !== 'resumed')) {
+      throw new Error(`inbound: ${asked.executions} executions (${inbound.waiting_executions} started), ${asked.active} still active, ${asked.steps} steps; replies' outcomes ${JSON.stringify(outcomes)}`)
+    }
+    return countExecutions(db, ACCOUNT, CREATE_FLOW)
+  } finally {
+    db.close()
+  }
+}
+
+async function benchmark (dataset: Dataset, dbPath: string, build: string, runDir: string): Promise<Results> {
   const probes = probe(dbPath, dataset.startMs)
   const date = new Date().toISOString()
   const m = machine()
@@ -219,47 +366,45 @@ async function benchmark (dataset: ReturnType<typeof prepareDataset>, dbPath: st
   const idle = memoryMb(emulator.pid)
   await verify(emulator.url, probes)
 
-  const specs = emulatorSpecs(probes)
-  const ceilings: Partial<Record<CeilingName, CeilingFigures>> = {}
-  const cases: Partial<Record<CaseName, CaseFigures>> = {}
-  for (const [c, names] of ORDER) {
-    // The ceiling brackets its cases in time, so that a busy spell on the machine shows (and averages out).
-    const before = await measure(`ceiling ${c}`, ceiling.url, CEILING_SPECS[c])
-    const measured: Array<[CaseName, Figures]> = []
-    for (const name of names) {
-      const r = await measure(`emulator ${name}`, emulator.url, specs[name])
-      measured.push([name, figures(r.c50, r.c1)])
-    }
-    const after = await measure(`ceiling ${c} (again)`, ceiling.url, CEILING_SPECS[c])
-    const cf = meanFigures(figures(before.c50, before.c1), figures(after.c50, after.c1))
-    ceilings[c] = cf
-    for (const [name, f] of measured) {
-      cases[name] = { rps: f.rps, ratio: round(f.rps / cf.rps), p50_ms: f.p50_ms, p99_ms: f.p99_ms, p50_ms_1conn: f.p50_ms_1conn, p99_ms_1conn: f.p99_ms_1conn, ceiling: c, failures: f.failures, bytes: f.bytes }
-    }
-  }
+  // RSS after each group of cases, to see which one grows it.
+  const rss = (): number => round(memoryMb(emulator.pid).rss, 1)
+  const { ceilings, cases } = await restCases(emulator, ceiling, emulatorSpecs(probes))
+  const rssRest = rss()
+  // Read against the create case just measured.
+  const engineFigures = await measureEngine(emulator.url, AUTH, enginePlan(), log)
+  const engine = { ...engineFigures, ratio: round(engineFigures.executions_per_second / cases.create.rps) }
+  const rssEngine = rss()
+  const inbound = await inboundCase(emulator.url, cases.create.rps)
+  const rssInbound = rss()
+  const inspector = await inspectorCases(emulator.url, engine.flow_sid)
+  // After every emulator case: what the process holds once it has served them all.
   const loaded = memoryMb(emulator.pid)
-  const engine = await measureEngine(emulator.url, AUTH, QUICK ? 300 : 2000)
-  log(`engine: ${engine.executions} executions of a ten-widget flow, ${engine.steps} steps in ${engine.seconds} s: ${engine.steps_per_second} steps/s`)
-  await ceiling.stop()
   const code = await emulator.stop()
   if (code !== 0) log(`emulator exited with ${code}:\n${emulator.output().slice(-2000)}`)
-  const db = openDatabase(dbPath)
-  const created = countExecutions(db, ACCOUNT, CREATE_FLOW)
-  db.close()
+
+  const prism = await prismCases(probes, cases)
+  const growth = await growthCurve(ceiling, runDir, { fetch: cases.fetch, list: cases.list, ceilings })
+  await ceiling.stop()
+  const created = checkStoredRuns(dbPath, engine.flow_sid, inbound)
 
   const partial: Omit<Results, 'targets'> = {
     quick: QUICK,
     date,
-    ceilings: ceilings as Record<CeilingName, CeilingFigures>,
-    cases: Object.fromEntries((['create', 'fetch', 'list', 'list_deep', 'list_window'] as const).map(k => [k, cases[k]])) as Record<CaseName, CaseFigures>,
+    ceilings,
+    cases,
+    engine,
+    inbound,
+    inspector,
+    prism,
+    growth,
     startup_ms: Math.round(startupMs),
     startup_runs_ms: startups.map(t => Math.round(t)),
     rss_mb_idle: round(idle.rss, 1),
     rss_mb_loaded: round(loaded.rss, 1),
     rss_mb_peak: round(loaded.peak, 1),
     rss_detail: { idle: { anon: round(idle.anon, 1), file: round(idle.file, 1) }, loaded: { anon: round(loaded.anon, 1), file: round(loaded.file, 1) } },
+    rss_mb_after: { rest_cases: rssRest, engine: rssEngine, inbound: rssInbound, inspector: round(loaded.rss, 1) },
     bytes_per_execution: Math.round(dataset.bytesPerExecution),
-    engine,
     dataset: {
       executions: dataset.spec.count,
       load_s: round(dataset.loadMs / 1000, 1),
@@ -287,14 +432,42 @@ async function benchmark (dataset: ReturnType<typeof prepareDataset>, dbPath: st
   return { ...partial, targets: evaluateTargets(partial) }
 }
 
+const PROFILE_CASES = ['create', 'fetch', 'list', 'list_deep', 'list_window', 'engine', 'inbound', 'inspector_executions', 'inspector_execution']
+
+/**
+ * One case against a profiled emulator, set up as in the benchmark; resolves with the time (performance.now()) its
+ * measured part began, so that the summary leaves out start-up, set-up and warm-up.
+ */
+async function profiledCase (name: string, url: string, probes: Probes): Promise<number> {
+  const specs = emulatorSpecs(probes)
+  let measuring = NaN
+  const mark = () => { measuring = performance.now() }
+  if (name === 'engine') {
+    await measureEngine(url, AUTH, { ...enginePlan(), onMeasuring: mark }, log)
+  } else if (name === 'inbound') {
+    // No create case ran before: a guess at its rps sizes the warm-up.
+    await inboundCase(url, 3000, mark)
+  } else if (name === 'inspector_executions' || name === 'inspector_execution') {
+    const sids = await timelineSids(url, AUTH, S.timelineExecutions)
+    await verifyInspector(url, sids)
+    measuring = performance.now() + S.warmupS * 1000
+    await measure(`${name} (profiled)`, url, inspectorSpecs(sids)[name])
+  } else {
+    await verify(url, probes)
+    measuring = performance.now() + S.warmupS * 1000
+    await measure(`emulator ${name} (profiled)`, url, specs[name as CaseName])
+  }
+  return measuring
+}
+
 /** BENCH_PROFILE: each named case against a fresh emulator under --cpu-prof, then the top self-time functions. */
 async function profile (dbPath: string, startMs: number, names: string[]): Promise<void> {
   const probes = probe(dbPath, startMs)
-  const specs = emulatorSpecs(probes)
   for (const name of names) {
+    if (name !== 'startup' && !PROFILE_CASES.includes(name)) throw new Error(`BENCH_PROFILE: unknown case ${name} (one of ${[...PROFILE_CASES, 'startup'].join(', ')})`)
+    const dir = join(CACHE_DIR, 'prof', name)
+    rmSync(dir, { recursive: true, force: true })
     if (name === 'startup') {
-      const dir = join(CACHE_DIR, 'prof', name)
-      rmSync(dir, { recursive: true, force: true })
       const emulator = await startEmulator(dbPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '250'])
       log(`emulator answered ${emulator.startupMs.toFixed(0)} ms after spawn (profiled)`)
       await emulator.stop()
@@ -302,18 +475,18 @@ async function profile (dbPath: string, startMs: number, names: string[]): Promi
       if (file !== undefined) log(`\n== startup: ${join(dir, file)}\n${formatSummary(summariseFile(join(dir, file), 25))}\n`)
       continue
     }
-    if (!(name in specs)) throw new Error(`BENCH_PROFILE: unknown case ${name} (one of ${Object.keys(specs).join(', ')})`)
-    const dir = join(CACHE_DIR, 'prof', name)
-    rmSync(dir, { recursive: true, force: true })
+    const spawned = performance.now()
     const emulator = await startEmulator(dbPath, ['--cpu-prof', '--cpu-prof-dir', dir])
-    await verify(emulator.url, probes)
-    await measure(`emulator ${name} (profiled)`, emulator.url, specs[name as CaseName])
-    await emulator.stop()
+    let measuredFrom: number
+    try {
+      measuredFrom = await profiledCase(name, emulator.url, probes)
+    } finally {
+      await emulator.stop()
+    }
     const file = readdirSync(dir).find(f => f.endsWith('.cpuprofile'))
     if (file === undefined) throw new Error(`no profile written in ${dir}`)
-    // Startup and the warm-up are left out: the summary is of the measured runs.
-    const skipMs = emulator.startupMs + S.warmupS * 1000
-    log(`\n== ${name}: ${join(dir, file)}\n${formatSummary(summariseFile(join(dir, file), 25, skipMs))}\n`)
+    // Startup, set-up and the warm-up are left out: the summary is of the measured runs.
+    log(`\n== ${name}: ${join(dir, file)}\n${formatSummary(summariseFile(join(dir, file), 25, measuredFrom - spawned))}\n`)
   }
 }
 
@@ -330,7 +503,7 @@ async function main (): Promise<void> {
     await profile(work.path, dataset.startMs, PROFILE)
     return
   }
-  const results = await benchmark(dataset, work.path, build)
+  const results = await benchmark(dataset, work.path, build, runDir)
   const table = markdown(results)
   log('\n' + table + '\n')
   const missed = results.targets.filter(t => !t.met).length

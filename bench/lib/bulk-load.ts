@@ -131,6 +131,19 @@ export function countExecutions (db: DB, accountSid: string, flowSid: string): n
   return row.n
 }
 
+/** A flow's executions, how many of them are still active, and their steps (after a run, for its checks). */
+export function flowRunSummary (db: DB, accountSid: string, flowSid: string): { executions: number, active: number, steps: number } {
+  return db.prepare(`SELECT count(*) AS executions, coalesce(sum(e.status = 'active'), 0) AS active,
+      coalesce(sum((SELECT count(*) FROM steps s WHERE s.execution_id = e.id)), 0) AS steps
+    FROM executions e JOIN flows f ON f.id = e.flow_id WHERE f.account_sid = ? AND f.sid = ?`).get(accountSid, flowSid) as { executions: number, active: number, steps: number }
+}
+
+/** How many messages at a flow's webhook resumed, started or were dropped. */
+export function inboundOutcomes (db: DB, accountSid: string, flowSid: string): Record<string, number> {
+  const rows = db.prepare('SELECT outcome, count(*) AS n FROM inbound_messages WHERE account_sid = ? AND flow_sid = ? GROUP BY outcome').all(accountSid, flowSid) as Array<{ outcome: string, n: number }>
+  return Object.fromEntries(rows.map(r => [r.outcome, r.n]))
+}
+
 export interface ExecutionPosition {
   sid: string
   /** The list's keyset key for this row: [date_created ms, storage id], as page tokens carry it. */
