@@ -16,7 +16,7 @@ RUN if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/local/include/node/node.h ]
  && npm_config_build_from_source=better-sqlite3 npm ci --no-audit --no-fund \
  && node -e "require('better-sqlite3')(':memory:').prepare('select 1').get()"
 
-COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 

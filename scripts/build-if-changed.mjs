@@ -1,16 +1,16 @@
-// Compiles src/ to dist/ (tsc -p tsconfig.build.json) only when a source or build setting changed since the last
-// build, so that `npm start` on a built tree starts the server at once. Run by scripts/start.mjs.
-import { spawnSync } from 'node:child_process'
+// Bundles src/ into dist/ (scripts/build.mjs) only when a source, a dependency or a build setting changed since the
+// last build, so that `npm start` on a built tree starts the server at once. Run by scripts/start.mjs.
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { bundle } from './build.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const stampFile = join(root, 'dist', '.build-stamp')
 
 /** Every input of the build with its size and modification time: a changed, added or removed file changes it. */
 function inputs () {
-  const files = ['package.json', 'tsconfig.json', 'tsconfig.build.json']
+  const files = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs']
   for (const f of readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' })) if (f.endsWith('.ts')) files.push(join('src', f))
   return files.sort().map(f => {
     const s = statSync(join(root, f))
@@ -18,14 +18,16 @@ function inputs () {
   }).join('\n')
 }
 
-/** Compiles when needed; returns tsc's exit status (0 when nothing was needed). */
+/** Bundles when needed; returns 0 when built or nothing was needed, 1 when the build failed (esbuild said why). */
 export function buildIfChanged () {
   const now = inputs()
   if (existsSync(stampFile) && existsSync(join(root, 'dist', 'server.js')) && readFileSync(stampFile, 'utf8') === now) return 0
-  process.stderr.write('studio-emulator: compiling src/ to dist/\n')
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
-  if (result.status !== 0) return result.status ?? 1
+  process.stderr.write('studio-emulator: bundling src/ into dist/\n')
+  try {
+    bundle()
+  } catch {
+    return 1
+  }
   writeFileSync(stampFile, now)
   return 0
 }

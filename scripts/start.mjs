@@ -1,4 +1,4 @@
-// `npm start`: installs the dependencies and compiles src/ only when needed, then runs the compiled server in this
+// `npm start`: installs the dependencies and bundles src/ only when needed, then runs the compiled server in this
 // same process (one node start, not three).
 import { buildIfChanged } from './build-if-changed.mjs'
 import { ensureDependencies } from './setup.mjs'

@@ -1,5 +1,6 @@
 // Builds the Fastify application: options, auth, error handling and every route. Never listens.
 import { AjvCompiler } from '@fastify/ajv-compiler'
+import { SerializerSelector as SerializerCompiler } from '@fastify/fast-json-stringify-compiler'
 import basicAuth from '@fastify/basic-auth'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Config } from './config.js'
@@ -15,7 +16,7 @@ import { SnapshotError } from './db/snapshot.js'
 import { createStore } from './db/store.js'
 import { createEventDispatcher } from './events/dispatcher.js'
 import { credentialValidator } from './http/auth.js'
-import { lazyValidatorCompiler } from './http/lazy-compile.js'
+import { lazySerializerCompiler, lazyValidatorCompiler } from './http/lazy-compile.js'
 import { errorHandler, frameworkErrors, notFoundHandler } from './http/errors.js'
 import { CORS_HEADERS, TWILIO_HEADERS } from './http/headers.js'
 import { prettyLogStream } from './http/pretty-log.js'
@@ -70,6 +71,7 @@ declare module 'fastify' {
  * route schema once, so a second app (a test, a restart in-process) does not compile them again.
  */
 const validators = AjvCompiler()
+const serializers = SerializerCompiler()
 
 /** Paths whose requests go to the journal: the Twilio API, not health checks or the control API. */
 const isTwilioPath = (url: string) => url.startsWith('/v1/') || url.startsWith('/v2/')
@@ -101,7 +103,14 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     frameworkErrors,
-    schemaController: { compilersFactory: { buildValidator: (externalSchemas, options) => lazyValidatorCompiler(validators(externalSchemas, options)) } }
+    schemaController: {
+      compilersFactory: {
+        buildValidator: (externalSchemas, options) => lazyValidatorCompiler(validators(externalSchemas, options)),
+        buildSerializer: (externalSchemas, options) => lazySerializerCompiler(serializers(externalSchemas, options))
+      }
+    },
+    // The route schemas are the project's own, checked by its tests: Ajv need not compile its meta-schema to check them.
+    ajv: { customOptions: { validateSchema: false } }
   })
 
   const store = createStore(db)

@@ -1,9 +1,22 @@
 // Applies migrations/NNNN_name.sql in order, each with its schema_version row in one transaction.
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { DB } from './open.js'
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
+/** The package's migrations/ folder: beside src/ (run from source) or dist/ (the bundle), so the nearest one up. */
+function findMigrations (): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    const candidate = join(dir, 'migrations')
+    if (existsSync(join(candidate, '0001_flows_executions_steps.sql'))) return candidate + '/'
+    const up = dirname(dir)
+    if (up === dir) throw new Error(`no migrations/ folder above ${fileURLToPath(import.meta.url)}`)
+    dir = up
+  }
+}
+
+export const MIGRATIONS_DIR = findMigrations()
 
 export interface Migration {
   version: number

@@ -10,7 +10,7 @@ import type { FastifySchemaCompiler } from 'fastify'
  * removeAdditional (drops unknown keys), coerceTypes ("5" → 5), useDefaults. Set on the control plugin only.
  */
 export const strictValidatorCompiler: FastifySchemaCompiler<unknown> = AjvCompiler()({}, {
-  customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false }
+  customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, validateSchema: false }
 }) as FastifySchemaCompiler<unknown>
 
 const text = { type: 'string' } as const

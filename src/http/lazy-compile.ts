@@ -1,6 +1,6 @@
-// Route schemas compiled on a route's first request instead of at start-up: Ajv's code generation for the ~60
-// routes was about a fifth of the time from launch to the first answer (bench/README.md), and most routes of a
-// session are never called. A schema's validator is built once, then reused as before.
+// Route schemas compiled on a route's first request instead of at start-up: Ajv's and fast-json-stringify's code
+// generation for the ~60 routes was about a fifth of the time from launch to the first answer (bench/README.md), and
+// most routes of a session are never called. A schema's validator or serializer is built once, then reused as before.
 type Validator = ((data: unknown) => unknown) & { errors?: unknown }
 
 /** Wraps a validator compiler so that each route's validator is compiled when first used. */
@@ -15,5 +15,13 @@ export function lazyValidatorCompiler<R, V> (compile: (route: R) => V): (route: 
       return result
     }
     return lazy as V
+  }
+}
+
+/** Wraps a serializer compiler so that each response schema's serializer is compiled when first used. */
+export function lazySerializerCompiler<R> (compile: (route: R) => (data: unknown) => string): (route: R) => (data: unknown) => string {
+  return (route: R) => {
+    let serialize: ((data: unknown) => string) | undefined
+    return (data: unknown) => (serialize ??= compile(route))(data)
   }
 }
