@@ -36,9 +36,11 @@ export function createStore (db: DB) {
     return { ready: true, schema_version: version, expected_schema_version: newestMigration }
   }
 
+  // One wrapper for every transaction: better-sqlite3 builds a wrapper per db.transaction() call.
+  const run = writeTransaction(db, (fn: () => unknown) => fn())
   /** Runs `fn` in one transaction (nested calls become savepoints): all of its writes land, or none. */
   function transaction<T> (fn: () => T): T {
-    return writeTransaction(db, fn)()
+    return run(fn) as T
   }
 
   const flows = createFlowRepository(db)

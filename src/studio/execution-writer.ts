@@ -24,8 +24,11 @@ export function createExecutionWriter (deps: { store: Store, clock: Clock, event
     deps.onCommit?.()
   }
 
-  function emit (accountSid: string, executionSid: string, event: CloudEvent): void {
-    if (events !== undefined) store.enqueueEvent(accountSid, executionSid, event.type, event as unknown as Record<string, unknown>, clock.now())
+  /** Writes the event `make` builds, only when events go somewhere (building one costs a SID and dates). */
+  function emit (accountSid: string, executionSid: string, make: () => CloudEvent): void {
+    if (events === undefined) return
+    const event = make()
+    store.enqueueEvent(accountSid, executionSid, event.type, event as unknown as Record<string, unknown>, clock.now())
   }
 
   /** The writes available inside a batch. */
@@ -34,13 +37,13 @@ export function createExecutionWriter (deps: { store: Store, clock: Clock, event
       /** Creates an execution (or finds the contact's active one) and records execution.started. */
       create (accountSid: string, flow: FlowRecord, input: NewExecution) {
         const result = store.createExecution(accountSid, flow, input)
-        if (result.outcome === 'created') emit(accountSid, input.sid, executionEvent(EXECUTION_STARTED, result.execution, input.now))
+        if (result.outcome === 'created') emit(accountSid, input.sid, () => executionEvent(EXECUTION_STARTED, result.execution, input.now))
         return result
       },
       /** Records a step (and step.ended). */
       recordStep (accountSid: string, flowSid: string, executionSid: string, step: NewStep) {
         const record = store.insertStep(accountSid, flowSid, executionSid, step)
-        if (record !== undefined) emit(accountSid, executionSid, stepEndedEvent(record, step.now))
+        if (record !== undefined) emit(accountSid, executionSid, () => stepEndedEvent(record, step.now))
         return record
       },
       updateContext (accountSid: string, flowSid: string, executionSid: string, context: JsonObject): void {
@@ -53,7 +56,7 @@ export function createExecutionWriter (deps: { store: Store, clock: Clock, event
       end (accountSid: string, flowSid: string, sid: string, reason: EndedReason) {
         const now = clock.now()
         const result = store.endExecution(accountSid, flowSid, sid, reason, now)
-        if (result.outcome === 'ended') emit(accountSid, sid, executionEvent(EXECUTION_ENDED, result.execution, now))
+        if (result.outcome === 'ended') emit(accountSid, sid, () => executionEvent(EXECUTION_ENDED, result.execution, now))
         return result
       }
     }
