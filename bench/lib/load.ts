@@ -138,7 +138,7 @@ export async function runLoad (spec: LoadSpec): Promise<LoadResult> {
   // Responses to requests sent after steadyFrom, over the time from steadyFrom to the end.
   const ended = spec.amount === undefined ? performance.now() : lastResponse
   const elapsedS = Math.max(0.001, (ended - Math.min(settle ? steadyFrom : started, ended)) / 1000)
-  if (ok === 0) throw new Error(`no 2xx response from ${spec.method ?? 'GET'} ${spec.path} (${all} responses, ${result.non2xx} non-2xx, ${result.errors} errors, ${rejected} rejected)`)
+  if (ok === 0) throw new Error(`no 2xx response counted from ${spec.method ?? 'GET'} ${spec.path} in ${((ended - started) / 1000).toFixed(1)} s (${all} responses, ${okAll} 2xx in all but only those to requests sent after the first ${spec.settleS ?? 0} s count, ${result.non2xx} non-2xx, ${result.errors} errors, ${rejected} rejected)`)
   if (spec.amount !== undefined && all < spec.amount) throw new Error(`${spec.method ?? 'GET'} ${spec.path}: ${all} of ${spec.amount} requests answered before the time limit (${limitS} s)`)
   const sorted = Float64Array.from(latencies).sort()
   const ttfb = Float64Array.from(firstBytes).sort()
