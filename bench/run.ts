@@ -466,9 +466,10 @@ async function profiledCase (name: string, url: string, probes: Probes): Promise
 
 /** BENCH_PROFILE: each named case against a fresh emulator under --cpu-prof, then the top self-time functions. */
 async function profile (dbPath: string, startMs: number, names: string[]): Promise<void> {
+  const unknown = names.filter(name => name !== 'startup' && !PROFILE_CASES.includes(name))
+  if (unknown.length > 0) throw new Error(`BENCH_PROFILE: unknown case ${unknown.join(', ')} (one of ${[...PROFILE_CASES, 'startup'].join(', ')})`)
   const probes = probe(dbPath, startMs)
   for (const name of names) {
-    if (name !== 'startup' && !PROFILE_CASES.includes(name)) throw new Error(`BENCH_PROFILE: unknown case ${name} (one of ${[...PROFILE_CASES, 'startup'].join(', ')})`)
     const dir = join(CACHE_DIR, 'prof', name)
     rmSync(dir, { recursive: true, force: true })
     if (name === 'startup') {
