@@ -17,9 +17,9 @@ declare module 'autocannon' {
       onResponse?: (status: number, body: string, context: object, headers: Record<string, string | string[]>) => void
     }
 
-    /** One connection: 'request' as a request is written, 'headers' once its answer's headers are parsed. */
+    /** One connection: 'headers' once an answer's headers are parsed. */
     interface Client extends EventEmitter {
-      on: (event: 'request' | 'headers', listener: () => void) => this
+      on: (event: 'headers', listener: () => void) => this
     }
 
     interface Options extends RequestData {

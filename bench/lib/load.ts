@@ -78,13 +78,12 @@ export async function runLoad (spec: LoadSpec): Promise<LoadResult> {
       }
     })
   }
-  // First byte: one request in flight per connection (no pipelining), so a connection's 'request' and 'headers'
-  // events bracket the wait for the answer's headers.
-  const sentAt = new WeakMap<object, number>()
-  const headersAfter = new WeakMap<object, number>()
+  // First byte: one request in flight per connection (no pipelining), so the time from a connection's 'headers'
+  // event to its 'response' (the last byte) is that answer's body; the response time less that is the time to the
+  // headers, from the same start autocannon times the response from.
+  const headersAt = new WeakMap<object, number>()
   const setupClient = (client: autocannon.Client) => {
-    client.on('request', () => sentAt.set(client, performance.now()))
-    client.on('headers', () => headersAfter.set(client, performance.now() - (sentAt.get(client) ?? NaN)))
+    client.on('headers', () => headersAt.set(client, performance.now()))
   }
   // Without a settle time every answer counts, the first requests' too (autocannon writes them before 'start').
   const settle = (spec.settleS ?? 0) > 0
@@ -132,7 +131,7 @@ export async function runLoad (spec: LoadSpec): Promise<LoadResult> {
       ok++
       bytes += resBytes
       latencies.push(responseTime)
-      if (spec.firstByte === true) firstBytes.push(headersAfter.get(client as object) ?? NaN)
+      if (spec.firstByte === true) firstBytes.push(responseTime - (lastResponse - (headersAt.get(client as object) ?? NaN)))
     })
   })
   // Responses to requests sent after steadyFrom, over the time from steadyFrom to the end.
