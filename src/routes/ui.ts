@@ -115,7 +115,7 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
     return sid
   }
   const webhookUrl = (request: FastifyRequest, f: { accountSid: string, sid: string }) => `${baseUrlOf(request, config.publicUrl)}/v1/Accounts/${f.accountSid}/Flows/${f.sid}`
-  const sendHtml = async (reply: FastifyReply, body: Html, status = 200) => await reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body.value)
+  const sendHtml = async (reply: FastifyReply, body: Html | string, status = 200) => await reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(typeof body === 'string' ? body : body.value)
   /** After an action: open pages hear that these changed. */
   const done = async (reply: FastifyReply, topics: ChangeTopic[], redirect?: string) => {
     opts.changes.changed(...topics)
@@ -209,11 +209,17 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
     return executionsFragment(page, flowNames().names, f, next)
   }
 
+  // The executions view is made of the database and the query only: kept while the database is unchanged.
   app.get<{ Querystring: Record<string, unknown> }>('/', async (request, reply) => {
-    const f = filtersOf(request.query)
-    return await sendHtml(reply, executionsPage(f, flowNames().flows, opts.accountSids, executionsList(f)))
+    const page = store.cachedRead(`ui ${request.url}`, () => {
+      const f = filtersOf(request.query)
+      return executionsPage(f, flowNames().flows, opts.accountSids, executionsList(f)).value
+    })
+    return await sendHtml(reply, page)
   })
-  app.get<{ Querystring: Record<string, unknown> }>('/fragments/executions', async (request, reply) => await sendHtml(reply, executionsList(filtersOf(request.query))))
+  app.get<{ Querystring: Record<string, unknown> }>('/fragments/executions', async (request, reply) => {
+    return await sendHtml(reply, store.cachedRead(`ui ${request.url}`, () => executionsList(filtersOf(request.query)).value))
+  })
 
   async function executionView (sid: string): Promise<ExecutionView> {
     if (!isSid('FN', sid)) throw resourceMissing()

@@ -137,13 +137,29 @@ function transitionsAside (names: readonly string[], transitions: readonly Trans
  * An SVG drawing of a flow definition: its widgets and the transitions between them, with the widgets in
  * `opts.passed` and `opts.current` marked by class. At most 400 widgets are drawn; a note counts the others.
  */
-export function flowGraphSvg (definition: JsonObject, opts: FlowGraphOptions = {}): string {
-  const passed = opts.passed ?? new Set<string>()
-  const current = opts.current ?? null
-  const title = opts.title ?? 'Flow'
-  const prefix = typeof opts.idPrefix === 'string' && /^[A-Za-z][\w-]*$/.test(opts.idPrefix) ? opts.idPrefix : 'g'
-  const arrowId = `${prefix}-arrow`
+/** A definition laid out: what the drawing needs beside the execution's marks. */
+interface Layout {
+  all: Widget[]
+  widgets: Widget[]
+  widths: Map<string, number>
+  transitions: Transition[]
+  skippedTransitions: number
+  aside: Set<Transition>
+  width: number
+  height: number
+  centre: (name: string) => { x: number, y: number }
+  edge: (t: Transition) => { points?: Array<{ x: number, y: number }>, x?: number, y?: number } | undefined
+}
 
+/**
+ * Layouts by definition: the flow revisions the data layer hands out are shared objects, replaced (never changed)
+ * when a flow changes, so one revision's drawing is laid out once and every page after it only marks it.
+ */
+const layouts = new WeakMap<JsonObject, Layout>()
+
+function layoutOf (definition: JsonObject): Layout {
+  const known = layouts.get(definition)
+  if (known !== undefined) return known
   const all = widgetsOf(definition)
   const widgets = all.slice(0, MAX_WIDGETS)
   // dagre gets ids of its own (w0, w1, …): a widget's name may be anything, `__proto__` included.
@@ -180,12 +196,34 @@ export function flowGraphSvg (definition: JsonObject, opts: FlowGraphOptions = {
 
   if (widgets.length > 0) dagre.layout(g)
   const laid = g.graph()
-  let width = widgets.length > 0 && Number.isFinite(laid.width) ? Math.ceil(laid.width as number) : 240
-  let height = widgets.length > 0 && Number.isFinite(laid.height) ? Math.ceil(laid.height as number) : 0
-  const centre = (name: string): { x: number, y: number } => {
-    const node = g.node(ids.get(name)!) as { x?: number, y?: number } | undefined
-    return { x: node?.x ?? 0, y: node?.y ?? 0 }
+  const layout: Layout = {
+    all,
+    widgets,
+    widths,
+    transitions,
+    skippedTransitions,
+    aside,
+    width: widgets.length > 0 && Number.isFinite(laid.width) ? Math.ceil(laid.width as number) : 240,
+    height: widgets.length > 0 && Number.isFinite(laid.height) ? Math.ceil(laid.height as number) : 0,
+    centre: (name: string) => {
+      const node = g.node(ids.get(name)!) as { x?: number, y?: number } | undefined
+      return { x: node?.x ?? 0, y: node?.y ?? 0 }
+    },
+    edge: (t: Transition) => g.edge({ v: ids.get(t.from)!, w: ids.get(t.to)!, name: t.id }) as ReturnType<Layout['edge']>
   }
+  layouts.set(definition, layout)
+  return layout
+}
+
+export function flowGraphSvg (definition: JsonObject, opts: FlowGraphOptions = {}): string {
+  const passed = opts.passed ?? new Set<string>()
+  const current = opts.current ?? null
+  const title = opts.title ?? 'Flow'
+  const prefix = typeof opts.idPrefix === 'string' && /^[A-Za-z][\w-]*$/.test(opts.idPrefix) ? opts.idPrefix : 'g'
+  const arrowId = `${prefix}-arrow`
+  const layout = layoutOf(definition)
+  const { all, widgets, widths, transitions, skippedTransitions, aside, centre } = layout
+  let { width, height } = layout
 
   // A transition left out of the layout runs in a lane of its own right of the drawing, from its widget's right
   // side to the next one's.
@@ -202,7 +240,7 @@ export function flowGraphSvg (definition: JsonObject, opts: FlowGraphOptions = {
       d = `M ${num(from.x + widths.get(t.from)! / 2)} ${num(from.y)} L ${num(x)} ${num(from.y)} L ${num(x)} ${num(to.y)} L ${num(to.x + widths.get(t.to)! / 2 + 2)} ${num(to.y)}`
       labelAt = { x: x + 4, y: (from.y + to.y) / 2, anchor: 'start' }
     } else {
-      const label = g.edge({ v: ids.get(t.from)!, w: ids.get(t.to)!, name: t.id }) as { points?: Array<{ x: number, y: number }>, x?: number, y?: number } | undefined
+      const label = layout.edge(t)
       d = (label?.points ?? []).map((p, i) => `${i === 0 ? 'M' : 'L'} ${num(p.x)} ${num(p.y)}`).join(' ')
       labelAt = { x: label?.x ?? 0, y: label?.y ?? 0, anchor: 'middle' }
     }

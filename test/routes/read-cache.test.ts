@@ -54,3 +54,16 @@ test('a change committed by another process on the same file shows on the next f
   assert.equal((await call(one, 'GET', item)).body.status, 'ended')
   assert.deepEqual((await call(one, 'GET', list())).body.executions.map((e: { sid: string }) => e.sid), [b.sid, a.sid])
 })
+
+test('the inspector\'s executions view, kept while nothing changes, shows a new execution on the next load', async (t) => {
+  const app = await buildTestApp(t)
+  const page = async () => (await app.inject({ method: 'GET', url: '/__emulator/ui/', headers: { accept: 'text/html' } })).body
+  const a = (await createExecution(app, { To: '+15550000001' }, { version: 'v2' })).body
+  assert.ok((await page()).includes(a.sid))
+  assert.equal(await page(), await page())
+  const b = (await createExecution(app, { To: '+15550000002' }, { version: 'v2' })).body
+  const after = await page()
+  assert.ok(after.includes(a.sid) && after.includes(b.sid))
+  await call(app, 'DELETE', `${list()}/${a.sid}`)
+  assert.ok(!(await page()).includes(a.sid))
+})
