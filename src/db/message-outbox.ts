@@ -40,17 +40,22 @@ export interface InboundMessageRecord {
 
 export type MessageOutboxRepository = ReturnType<typeof createMessageOutboxRepository>
 
+const OUTBOX_COLUMNS = `sid, account_sid AS accountSid, flow_sid AS flowSid, execution_sid AS executionSid, widget,
+  widget_type AS widgetType, kind, to_address AS "to", from_address AS "from", body, detail, date_created AS dateCreated`
+
 export function createMessageOutboxRepository (db: DB) {
   const s = {
     insertOutbox: db.prepare(`INSERT INTO widget_outbox (account_sid, sid, flow_sid, execution_sid, widget, widget_type, kind,
         to_address, from_address, body, detail, date_created)
       VALUES (@accountSid, @sid, @flowSid, @executionSid, @widget, @widgetType, @kind, @to, @from, @body, @detail, @dateCreated)`),
-    listOutbox: db.prepare(`SELECT sid, account_sid AS accountSid, flow_sid AS flowSid, execution_sid AS executionSid, widget,
-        widget_type AS widgetType, kind, to_address AS "to", from_address AS "from", body, detail, date_created AS dateCreated
-      FROM widget_outbox
+    listOutbox: db.prepare(`SELECT ${OUTBOX_COLUMNS} FROM widget_outbox
       WHERE (@accountSid IS NULL OR account_sid = @accountSid) AND (@flowSid IS NULL OR flow_sid = @flowSid)
-        AND (@executionSid IS NULL OR execution_sid = @executionSid) AND (@to IS NULL OR to_address = @to)
-        AND (@kind IS NULL OR kind = @kind)
+        AND (@to IS NULL OR to_address = @to) AND (@kind IS NULL OR kind = @kind)
+      ORDER BY id LIMIT @limit`),
+    // One execution's messages through widget_outbox_by_execution (an `@x IS NULL OR` test on the column would not use it).
+    listExecutionOutbox: db.prepare(`SELECT ${OUTBOX_COLUMNS} FROM widget_outbox
+      WHERE execution_sid = @executionSid AND (@accountSid IS NULL OR account_sid = @accountSid) AND (@flowSid IS NULL OR flow_sid = @flowSid)
+        AND (@to IS NULL OR to_address = @to) AND (@kind IS NULL OR kind = @kind)
       ORDER BY id LIMIT @limit`),
     clearOutbox: db.prepare('DELETE FROM widget_outbox WHERE (@accountSid IS NULL OR account_sid = @accountSid)'),
     insertInbound: db.prepare(`INSERT INTO inbound_messages (account_sid, flow_sid, message_sid, from_address, to_address, body, outcome,
@@ -62,9 +67,8 @@ export function createMessageOutboxRepository (db: DB) {
   }
 
   function listMessages (accountSid: string | null, f: MessageFilter): MessageRecord[] {
-    const rows = s.listOutbox.all({
-      accountSid, flowSid: f.flowSid ?? null, executionSid: f.executionSid ?? null, to: f.to ?? null, kind: f.kind ?? null, limit: f.limit
-    }) as Array<Omit<MessageRecord, 'detail'> & { detail: string }>
+    const params = { accountSid, flowSid: f.flowSid ?? null, to: f.to ?? null, kind: f.kind ?? null, limit: f.limit }
+    const rows = (f.executionSid === undefined ? s.listOutbox.all(params) : s.listExecutionOutbox.all({ ...params, executionSid: f.executionSid })) as Array<Omit<MessageRecord, 'detail'> & { detail: string }>
     return rows.map(r => ({ ...r, detail: JSON.parse(r.detail) as JsonObject }))
   }
 

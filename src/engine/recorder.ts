@@ -146,8 +146,22 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
     // Ended already: where it goes on is kept in memory only (the row says ended, and stays so).
     if (afterEnd) return next === undefined || counts.ended !== undefined ? { kind: 'gone' } : { kind: 'next', execution: { ...e, currentWidget: next, stepCount: counts.stepCount, repeatWidget: next, repeatCount: counts.repeatCount, pendingStepSid: null } }
     if (ended !== undefined) return { kind: 'ended', reason: ended }
-    const after = store.getEngineExecution(accountSid, sid)
-    return after === undefined ? { kind: 'gone' } : { kind: 'next', execution: after }
+    // Where it is now, as just written (the engine reads the row again before it runs the next widget).
+    return {
+      kind: 'next',
+      execution: {
+        ...e,
+        frame: inFrame ? { ...(e.frame as Frame), widget: next ?? null, context } : null,
+        currentWidget: inFrame ? e.currentWidget : next ?? null,
+        waitKind: 'run',
+        waitUntil: null,
+        waitEvent: inFrame && next === undefined ? 'completed' : null,
+        pendingStepSid: inFrame ? e.pendingStepSid : null,
+        stepCount: counts.stepCount,
+        repeatWidget: next ?? null,
+        repeatCount: counts.repeatCount
+      }
+    }
   }
 
   /** A subflow that cannot go on (a widget that is gone, a Liquid error with no failure event): its run-subflow widget takes `failed`. */

@@ -282,16 +282,20 @@ export function createFlowRuntime (deps: RuntimeDeps) {
 
   /** The writes an outcome asks of the execution's call: the TwiML it now follows, its new status. */
   function callEffects (e: EngineExecution, env: WidgetEnv, outcome: Outcome, effects: Effect[]): void {
+    const twimlToFollow = 'wait' in outcome && outcome.wait === 'call' && outcome.twiml !== undefined
+    const newStatus = 'callStatus' in outcome && outcome.callStatus !== undefined
+    // Most outcomes ask nothing of a call: the execution's call is read only when one does.
+    if (!twimlToFollow && !newStatus) return
     const call = env.call()
     if (call === undefined) return
     const ref = { accountSid: e.execution.accountSid, sid: call.sid, flowSid: e.execution.flowSid }
     const now = env.now
-    if ('wait' in outcome && outcome.wait === 'call' && outcome.twiml !== undefined) {
-      const twiml = outcome.twiml as unknown as JsonObject[]
+    if (twimlToFollow) {
+      const twiml = (outcome as { twiml: unknown }).twiml as JsonObject[]
       effects.push(() => store.setCallTwiml(ref, twiml, e.stepCount, now))
     }
-    if ('callStatus' in outcome && outcome.callStatus !== undefined) {
-      const { status, answeredBy } = outcome.callStatus
+    if (newStatus) {
+      const { status, answeredBy } = (outcome as Extract<Outcome, { callStatus?: unknown }>).callStatus!
       effects.push(() => store.setCallStatus(ref, status, now, answeredBy ?? null))
     }
   }
