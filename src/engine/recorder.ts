@@ -3,6 +3,7 @@
 // the widget reruns after a restart; after the commit everything of it is there exactly once.
 import type { EngineExecution, Frame, RunState } from '../db/run-state.js'
 import type { Store } from '../db/store.js'
+import type { NewStep } from '../db/executions.js'
 import type { ExecutionWriter, WriteBatch } from '../studio/execution-writer.js'
 import { nextState } from '../studio/flow-definition.js'
 import type { Clock } from '../clock.js'
@@ -31,6 +32,21 @@ export type TransitionResult =
   | { kind: 'ended', reason: EndedReason }
   /** Ended meanwhile (over REST, while the widget ran): nothing was written. */
   | { kind: 'gone' }
+
+export interface PreparedTransition {
+  e: EngineExecution
+  state: State
+  context: JsonObject
+  effects: readonly Effect[]
+  inFrame: boolean
+  afterEnd: boolean
+  next: string | undefined
+  ended: EndedReason | undefined
+  step: NewStep
+  runState: Omit<RunState, 'parentExecutionSid' | 'parentStepSid'>
+  /** What the transition does to the execution once written. */
+  result: TransitionResult
+}
 
 export type Recorder = ReturnType<typeof createRecorder>
 
@@ -87,14 +103,10 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
   }
 
   /**
-   * Takes a transition: publishes, applies the widget's effects, records the Step, moves to the next widget or
-   * ends (at the flow's end or one of Studio's limits), all in one transaction. Transitions of executions running at
-   * the same time are group-committed (ExecutionWriter.enqueue): each in a savepoint of its own, all of one event-loop
-   * turn in one commit, and each settles only after that commit, so the next widget never runs before its Step is
-   * on disk.
+   * A transition worked out but not yet written: the widget's outcome published into the Context, the Step as it will
+   * be recorded (its Context copied now), and where the execution goes.
    */
-  async function transition (e: EngineExecution, state: State, context: JsonObject, outcome: Extract<Outcome, { event: string }>, effects: readonly Effect[], inFrame = false, afterEnd = false): Promise<TransitionResult> {
-    const { accountSid, flowSid, sid } = e.execution
+  function prepare (e: EngineExecution, state: State, context: JsonObject, outcome: Extract<Outcome, { event: string }>, effects: readonly Effect[], inFrame = false, afterEnd = false): PreparedTransition {
     publishInto(context, state.name, outcome.publish)
     if (outcome.variables !== undefined) {
       const flow = (context.flow ?? {}) as JsonObject
@@ -107,61 +119,84 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
     const counts = countTransition(e, next)
     // The end of a subflow is not the end of the execution: its run-subflow widget takes `completed` next.
     const ended = inFrame && counts.ended === 'FLOW_END' ? undefined : counts.ended
-    const taken = await writer.enqueue((w: WriteBatch) => {
+    const step = {
+      // A subflow's steps name the parent's run-subflow step, which takes the pending SID when the subflow ends.
+      sid: inFrame ? newSid('FT') : e.pendingStepSid ?? newSid('FT'),
+      parentStepSid: inFrame ? e.pendingStepSid : e.parentStepSid,
+      name: outcome.event,
+      transitionedFrom: state.name,
+      transitionedTo: next ?? 'Ended',
+      type: state.type,
+      context: structuredClone(context),
+      now: clock.now()
+    }
+    const runState = {
+      currentWidget: inFrame ? e.currentWidget : next ?? null,
+      waitKind: 'run' as const,
+      waitUntil: null,
+      waitEvent: inFrame && next === undefined ? 'completed' : null,
+      pendingStepSid: inFrame ? e.pendingStepSid : null,
+      stepCount: counts.stepCount,
+      repeatWidget: next ?? null,
+      repeatCount: counts.repeatCount
+    }
+    let result: TransitionResult
+    if (afterEnd) {
+      // Ended already: where it goes on is kept in memory only (the row says ended, and stays so).
+      result = next === undefined || counts.ended !== undefined ? { kind: 'gone' } : { kind: 'next', execution: { ...e, currentWidget: next, stepCount: counts.stepCount, repeatWidget: next, repeatCount: counts.repeatCount, pendingStepSid: null } }
+    } else if (ended !== undefined) {
+      result = { kind: 'ended', reason: ended }
+    } else {
+      // Where it is once written (the engine reads the row again before it yields to other work).
+      result = { kind: 'next', execution: { ...e, ...runState, frame: inFrame ? { ...(e.frame as Frame), widget: next ?? null, context } : null } }
+    }
+    return { e, state, context, effects, inFrame, afterEnd, next, ended, step, runState, result }
+  }
+
+  /** A prepared transition's writes; `last` of a run of them also writes the Context and where the execution is. */
+  function write (w: WriteBatch, p: PreparedTransition, last: boolean): void {
+    const { accountSid, flowSid, sid } = p.e.execution
+    for (const effect of p.effects) effect(w)
+    w.recordStep(accountSid, flowSid, sid, p.step)
+    if (!last) return
+    keep(w, p.e, p.inFrame, p.next ?? null, p.context)
+    if (p.afterEnd) return
+    // The run-subflow widget that took its subflow's outcome leaves the subflow behind.
+    if (!p.inFrame && p.e.frame !== null) store.setFrame(accountSid, sid, null)
+    if (p.ended !== undefined) w.end(accountSid, flowSid, sid, p.ended)
+    else w.setRunState(accountSid, sid, p.runState)
+  }
+
+  /**
+   * Takes a transition: publishes, applies the widget's effects, records the Step, moves to the next widget or
+   * ends (at the flow's end or one of Studio's limits), all in one transaction. Transitions of executions running at
+   * the same time are group-committed (ExecutionWriter.enqueue): each in a savepoint of its own, all of one event-loop
+   * turn in one commit, and each settles only after that commit, so the next widget never runs before its Step is
+   * on disk.
+   */
+  async function transition (e: EngineExecution, state: State, context: JsonObject, outcome: Extract<Outcome, { event: string }>, effects: readonly Effect[], inFrame = false, afterEnd = false): Promise<TransitionResult> {
+    const p = prepare(e, state, context, outcome, effects, inFrame, afterEnd)
+    return await commit([p]) ? p.result : { kind: 'gone' }
+  }
+
+  /**
+   * Writes a run of prepared transitions of one execution in ONE transaction (group-committed with other
+   * executions'): their Steps and effects in order, then the Context and place of the last. A crash before the
+   * commit leaves none of them, so the run is taken again after a restart. False, with nothing written, when the
+   * execution was ended meanwhile.
+   */
+  async function commit (run: readonly PreparedTransition[]): Promise<boolean> {
+    const first = run[0]
+    if (first === undefined) return true
+    return await writer.enqueue((w: WriteBatch) => {
       // An execution ended over REST that finishes an HTTP widget records its steps; anything else ended meanwhile, nothing.
-      if (!afterEnd && !isActive(e)) return false
-      for (const effect of effects) effect(w)
-      w.recordStep(accountSid, flowSid, sid, {
-        // A subflow's steps name the parent's run-subflow step, which takes the pending SID when the subflow ends.
-        sid: inFrame ? newSid('FT') : e.pendingStepSid ?? newSid('FT'),
-        parentStepSid: inFrame ? e.pendingStepSid : e.parentStepSid,
-        name: outcome.event,
-        transitionedFrom: state.name,
-        transitionedTo: next ?? 'Ended',
-        type: state.type,
-        context: structuredClone(context),
-        now: clock.now()
+      if (!first.afterEnd && !isActive(first.e)) return false
+      run.forEach((p, i) => {
+        write(w, p, i === run.length - 1)
+        hooks?.beforeCommit?.(p.e, p.state)
       })
-      keep(w, e, inFrame, next ?? null, context)
-      if (afterEnd) return true
-      // The run-subflow widget that took its subflow's outcome leaves the subflow behind.
-      if (!inFrame && e.frame !== null) store.setFrame(accountSid, sid, null)
-      if (ended !== undefined) w.end(accountSid, flowSid, sid, ended)
-      else {
-        w.setRunState(accountSid, sid, {
-          currentWidget: inFrame ? e.currentWidget : next ?? null,
-          waitKind: 'run',
-          waitUntil: null,
-          waitEvent: inFrame && next === undefined ? 'completed' : null,
-          pendingStepSid: inFrame ? e.pendingStepSid : null,
-          stepCount: counts.stepCount,
-          repeatWidget: next ?? null,
-          repeatCount: counts.repeatCount
-        })
-      }
-      hooks?.beforeCommit?.(e, state)
       return true
     })
-    if (!taken) return { kind: 'gone' }
-    // Ended already: where it goes on is kept in memory only (the row says ended, and stays so).
-    if (afterEnd) return next === undefined || counts.ended !== undefined ? { kind: 'gone' } : { kind: 'next', execution: { ...e, currentWidget: next, stepCount: counts.stepCount, repeatWidget: next, repeatCount: counts.repeatCount, pendingStepSid: null } }
-    if (ended !== undefined) return { kind: 'ended', reason: ended }
-    // Where it is now, as just written (the engine reads the row again before it runs the next widget).
-    return {
-      kind: 'next',
-      execution: {
-        ...e,
-        frame: inFrame ? { ...(e.frame as Frame), widget: next ?? null, context } : null,
-        currentWidget: inFrame ? e.currentWidget : next ?? null,
-        waitKind: 'run',
-        waitUntil: null,
-        waitEvent: inFrame && next === undefined ? 'completed' : null,
-        pendingStepSid: inFrame ? e.pendingStepSid : null,
-        stepCount: counts.stepCount,
-        repeatWidget: next ?? null,
-        repeatCount: counts.repeatCount
-      }
-    }
   }
 
   /** A subflow that cannot go on (a widget that is gone, a Liquid error with no failure event): its run-subflow widget takes `failed`. */
@@ -180,7 +215,7 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
     return writer.end(e.execution.accountSid, e.execution.flowSid, e.execution.sid, reason).outcome === 'ended'
   }
 
-  return { wait, transition, failFrame, end }
+  return { wait, prepare, transition, commit, failFrame, end }
 }
 
 function runStateOf (e: EngineExecution): Omit<RunState, 'parentExecutionSid' | 'parentStepSid'> {

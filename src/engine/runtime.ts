@@ -13,7 +13,7 @@ import type { HttpMapping, JsonObject, Logger } from '../types.js'
 import type { WidgetChoices } from './choices.js'
 import { HTTP_MAX_RESPONSE_BYTES, HTTP_TIMEOUT_MS, httpRequest, mapUrl, type HttpRequest, type HttpResponse } from './http.js'
 import { MAX_AGE_MS, MAX_STEPS } from './limits.js'
-import { createRecorder, type Effect, type RecorderHooks, type State } from './recorder.js'
+import { createRecorder, type Effect, type PreparedTransition, type RecorderHooks, type State } from './recorder.js'
 import { createScheduler, type ExecutionKey, type Job } from './scheduler.js'
 import { createSubflows } from './subflows.js'
 import { LIVE_CALL_STATUSES } from '../db/calls.js'
@@ -29,6 +29,14 @@ async function loadWidgets () {
   widgetModules ??= Promise.all([import('./widgets.js'), import('./liquid.js')])
   return await widgetModules
 }
+
+/**
+ * Widgets that answer at once (no wait, no request, no call): a run of their transitions is taken in memory and
+ * written in ONE transaction when the run stops (at any other widget, a wait, the end, or MAX_CHAIN steps). Studio
+ * runs them back to back too; a crash before that commit leaves none of the run, and the engine takes it again.
+ */
+const CHAINED: ReadonlySet<string> = new Set(['trigger', 'set-variables', 'split-based-on', 'send-message'])
+const MAX_CHAIN = 50
 
 /** A widget's Liquid failed and it has no failure event: the execution ends (ERROR). */
 const TEMPLATE_ERROR = '\u0000template-error'
@@ -149,11 +157,34 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     // Ended over REST while an HTTP widget waited for its answer: the request finishes and the flow goes on, recording
     // its Steps, up to the next widget that would message or call the contact.
     let finishing = false
+    // Transitions of instant widgets taken in memory and not written yet (see CHAINED).
+    let chain: PreparedTransition[] = []
+    /**
+     * Writes the chain; false when the execution was ended meanwhile (then nothing of it is written) or, read again
+     * after the commit (`reread`), no longer runs.
+     */
+    const flush = async (reread = true): Promise<boolean> => {
+      if (chain.length === 0) return true
+      const run = chain
+      chain = []
+      if (!await recorder.commit(run)) return false
+      if (!reread) return true
+      // As after any transition: whatever came in meanwhile (an end over REST) is seen before the next widget runs.
+      const now = store.getEngineExecution(accountSid, sid)
+      if (now === undefined || now.execution.status !== 'active' || now.waitKind !== 'run') return false
+      e = now
+      return true
+    }
 
     for (let guard = 0; guard <= MAX_STEPS; guard++) {
       if (scheduler.isStopped()) return
-      const level = levelOf(e, own)
-      const state = level === undefined ? undefined : stateOf(level.definition, level.widget)
+      let level = levelOf(e, own)
+      let state = level === undefined ? undefined : stateOf(level.definition, level.widget)
+      if (chain.length > 0 && (level === undefined || state === undefined || level.inFrame || !CHAINED.has(state.type) || report !== undefined || finishing)) {
+        if (!await flush()) return
+        level = levelOf(e, own)
+        state = level === undefined ? undefined : stateOf(level.definition, level.widget)
+      }
       if (level === undefined || state === undefined) {
         // A subflow that cannot go on fails its run-subflow widget; the execution's own flow ends.
         if (level?.inFrame === true || (level === undefined && e.frame !== null)) {
@@ -177,6 +208,8 @@ export function createFlowRuntime (deps: RuntimeDeps) {
           if (scheduler.isStopped()) return
           if (!finishing && !level.inFrame && FINISHES_AFTER_END.has(state.type) && endedByApi(e)) finishing = true
         }
+        // Anything but a transition writes on its own, after the chain before it.
+        if (chain.length > 0 && ('end' in outcome || 'wait' in outcome || outcome.event === TEMPLATE_ERROR) && !await flush()) return
         if ('end' in outcome) {
           if (!finishing && recorder.end(e, outcome.end)) afterEnd(e)
           return
@@ -201,6 +234,20 @@ export function createFlowRuntime (deps: RuntimeDeps) {
             if (recorder.end(e, 'ERROR')) afterEnd(e)
             return
           }
+        } else if (!level.inFrame && CHAINED.has(state.type)) {
+          // An instant widget's transition joins the chain; the next widget runs at once, from memory.
+          const p = recorder.prepare(e, state, level.context, outcome, effects)
+          chain.push(p)
+          if (p.result.kind === 'next' && chain.length < MAX_CHAIN) {
+            e = p.result.execution
+            outcome = undefined
+            continue
+          }
+          if (p.result.kind === 'ended') {
+            if (await flush(false)) afterEnd(e)
+            return
+          }
+          if (!await flush()) return
         } else {
           const result = await recorder.transition(e, state, level.context, outcome, effects, level.inFrame)
           if (result.kind === 'ended') afterEnd(e)
