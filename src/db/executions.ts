@@ -18,7 +18,8 @@ export interface NewExecution {
 }
 
 export interface NewStep extends Pick<StepRecord, 'sid' | 'parentStepSid' | 'name' | 'transitionedFrom' | 'transitionedTo' | 'type'> {
-  context: JsonObject
+  /** The Step's Context as JSON text, taken when the step was (the execution's Context changes after). */
+  context: string
   now: number
 }
 
@@ -239,10 +240,11 @@ export function createExecutionRepository (db: DB) {
   }
 
   /** Records one step of an execution; undefined when the account has no such execution. */
-  function insertStep (accountSid: string, flowSid: string, executionSid: string, step: NewStep): StepRecord | undefined {
-    const row = s.executionId.get({ accountSid, flowSid, sid: executionSid }) as { id: number } | undefined
-    if (row === undefined) return undefined
-    const { lastInsertRowid } = s.insertStep.run({ executionId: row.id, ...step, context: JSON.stringify(step.context) })
+  /** Records a Step of the account's execution; `executionId`, when the caller has the row's id already, spares the lookup. */
+  function insertStep (accountSid: string, flowSid: string, executionSid: string, step: NewStep, executionId?: number): StepRecord | undefined {
+    const id = executionId ?? (s.executionId.get({ accountSid, flowSid, sid: executionSid }) as { id: number } | undefined)?.id
+    if (id === undefined) return undefined
+    const { lastInsertRowid } = s.insertStep.run({ executionId: id, ...step })
     return {
       id: Number(lastInsertRowid),
       accountSid,

@@ -127,7 +127,7 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
       transitionedFrom: state.name,
       transitionedTo: next ?? 'Ended',
       type: state.type,
-      context: structuredClone(context),
+      context: JSON.stringify(context),
       now: clock.now()
     }
     const runState = {
@@ -157,7 +157,7 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
   function write (w: WriteBatch, p: PreparedTransition, last: boolean): void {
     const { accountSid, flowSid, sid } = p.e.execution
     for (const effect of p.effects) effect(w)
-    w.recordStep(accountSid, flowSid, sid, p.step)
+    w.recordStep(accountSid, flowSid, sid, p.step, p.e.execution.id)
     if (!last) return
     keep(w, p.e, p.inFrame, p.next ?? null, p.context)
     if (p.afterEnd) return

@@ -41,8 +41,8 @@ export function createExecutionWriter (deps: { store: Store, clock: Clock, event
         return result
       },
       /** Records a step (and step.ended). */
-      recordStep (accountSid: string, flowSid: string, executionSid: string, step: NewStep) {
-        const record = store.insertStep(accountSid, flowSid, executionSid, step)
+      recordStep (accountSid: string, flowSid: string, executionSid: string, step: NewStep, executionId?: number) {
+        const record = store.insertStep(accountSid, flowSid, executionSid, step, executionId)
         if (record !== undefined) emit(accountSid, executionSid, () => stepEndedEvent(record, step.now))
         return record
       },
