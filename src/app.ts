@@ -149,7 +149,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     authTokenOf: accountSid => config.accounts.find(a => a.sid === accountSid)?.authToken
   })
   const executions = createExecutionService({ store, clock, flows, writer, engine })
-  const inbound = createInboundService({ store, clock, flows, executions, engine })
+  const inbound = createInboundService({ store, clock, flows, executions, engine, writer })
   const calls = createCallService({ store, clock, flows, executions, engine: { deliver: engine.schedule } })
   const caller = createCaller({ store, calls, inbound })
   const journal = createJournal(config.journalSize)

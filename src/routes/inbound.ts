@@ -55,12 +55,14 @@ export const inboundRoutes = refusingOtherMethods(async function inboundRoutes (
 
     if (isConversationEvent(fields)) {
       const result = opts.inbound.receiveConversationMessage(AccountSid, FlowSid, fields)
+      await result.recorded
       request.log.info({ flow: FlowSid, outcome: result.outcome, execution: result.executionSid }, 'conversation message')
       return await sendTwiml(reply, result.outcome, [])
     }
 
     for (const name of ['From', 'To']) if (fields[name] === undefined || fields[name] === '') throw missingParameter(name)
     const result = opts.inbound.receiveMessage(AccountSid, FlowSid, fields)
+    await result.recorded
     request.log.info({ flow: FlowSid, outcome: result.outcome, execution: result.executionSid }, 'inbound message')
     return await sendTwiml(reply, result.outcome, [])
   })

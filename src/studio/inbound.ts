@@ -8,6 +8,7 @@ import { isSid, newSid } from '../twilio/sid.js'
 import type { FlowRecord, JsonObject } from '../types.js'
 import type { Clock } from '../clock.js'
 import { contactAt, newExecutionContext, type Trigger } from './context.js'
+import type { ExecutionWriter } from './execution-writer.js'
 import type { ExecutionService } from './executions.js'
 import type { FlowService } from './flows.js'
 
@@ -76,8 +77,8 @@ export const isConversationEvent = (fields: Record<string, string>): boolean => 
 
 export type InboundService = ReturnType<typeof createInboundService>
 
-export function createInboundService (deps: { store: Store, clock: Clock, flows: FlowService, executions: ExecutionService, engine: ReplyPort }) {
-  const { store, clock, flows, executions, engine } = deps
+export function createInboundService (deps: { store: Store, clock: Clock, flows: FlowService, executions: ExecutionService, engine: ReplyPort, writer: ExecutionWriter }) {
+  const { store, clock, flows, executions, engine, writer } = deps
 
   interface Arrival {
     flow: FlowRecord
@@ -98,7 +99,7 @@ export function createInboundService (deps: { store: Store, clock: Clock, flows:
    * send-and-wait, is dropped when it does not, and otherwise starts an execution (the contact's test-user status
    * decides the revision). Recorded in the inbound log either way. `settled` resolves once the execution has run on.
    */
-  function arrive (accountSid: string, a: Arrival): { outcome: InboundOutcome, executionSid: string | null, messageSid: string, settled: Promise<void> } {
+  function arrive (accountSid: string, a: Arrival): { outcome: InboundOutcome, executionSid: string | null, messageSid: string, recorded: Promise<void>, settled: Promise<void> } {
     const flowSid = a.flow.sid
     const active = store.activeExecutionForContact(accountSid, flowSid, a.contact, a.channel, a.messagingServiceSid)
     let outcome: InboundOutcome
@@ -119,8 +120,10 @@ export function createInboundService (deps: { store: Store, clock: Clock, flows:
       outcome = result.outcome === 'created' ? 'started' : 'dropped'
       if (outcome === 'started' && a.flow.origin !== 'auto') settled = engine.schedule({ accountSid, sid }, { kind: 'run' })
     }
-    store.recordInboundMessage({ accountSid, flowSid, messageSid: a.messageSid, from: a.contact, to: a.channel, body: a.body, outcome, executionSid, now: clock.now() })
-    return { outcome, executionSid, messageSid: a.messageSid, settled }
+    // Group-committed with the other writes of this turn (a webhook answers after `recorded`).
+    const record = { accountSid, flowSid, messageSid: a.messageSid, from: a.contact, to: a.channel, body: a.body, outcome, executionSid, now: clock.now() }
+    const recorded = writer.enqueue(() => { store.recordInboundMessage(record) })
+    return { outcome, executionSid, messageSid: a.messageSid, recorded, settled: Promise.all([recorded, settled]).then(() => {}) }
   }
 
   function flowOf (accountSid: string, flowSid: string): FlowRecord {
@@ -156,9 +159,9 @@ export function createInboundService (deps: { store: Store, clock: Clock, flows:
    * execution waiting in a send-and-wait (published as widgets.<name>.inbound.*), or starts an
    * incomingConversationMessage execution. Other event types are acknowledged and ignored.
    */
-  function receiveConversationMessage (accountSid: string, flowSid: string, given: Record<string, string>): ReturnType<typeof arrive> | { outcome: 'ignored', executionSid: null, messageSid: null, settled: Promise<void> } {
+  function receiveConversationMessage (accountSid: string, flowSid: string, given: Record<string, string>): ReturnType<typeof arrive> | { outcome: 'ignored', executionSid: null, messageSid: null, recorded: Promise<void>, settled: Promise<void> } {
     const flow = flowOf(accountSid, flowSid)
-    if (given.EventType !== undefined && given.EventType !== 'onMessageAdded') return { outcome: 'ignored', executionSid: null, messageSid: null, settled: Promise.resolve() }
+    if (given.EventType !== undefined && given.EventType !== 'onMessageAdded') return { outcome: 'ignored', executionSid: null, messageSid: null, recorded: Promise.resolve(), settled: Promise.resolve() }
     for (const name of ['ConversationSid', 'Author']) if (given[name] === undefined || given[name] === '') throw missingParameter(name)
     if (!isSid('CH', given.ConversationSid)) throw invalidParameter('ConversationSid', 'must be a Conversation SID (CH followed by 32 hex digits)')
     const fields: JsonObject = conversationMessageFields(accountSid, given, clock.now())
