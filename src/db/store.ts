@@ -43,6 +43,14 @@ export function createStore (db: DB) {
     return run(fn) as T
   }
 
+  // Reads of one snapshot: in WAL mode every statement outside a transaction takes and drops the read lock itself
+  // (two system calls); reads made together share one.
+  const reading = db.transaction((fn: () => unknown) => fn())
+  /** Runs the reads in `fn` in one read transaction (one consistent snapshot, one read lock). */
+  function read<T> (fn: () => T): T {
+    return reading.deferred(fn) as T
+  }
+
   const flows = createFlowRepository(db)
   const snapshots = createSnapshotRepository(db)
   const reads = createReadCache(db)
@@ -52,6 +60,7 @@ export function createStore (db: DB) {
   return {
     readiness,
     transaction,
+    read,
     ...flows,
     ...createExecutionRepository(db),
     ...createEventOutboxRepository(db),

@@ -158,11 +158,11 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
     const { accountSid, flowSid, sid } = p.e.execution
     for (const effect of p.effects) effect(w)
     w.recordStep(accountSid, flowSid, sid, p.step, p.e.execution.id)
+    // The run-subflow widget that took its subflow's outcome leaves the subflow behind.
+    if (!p.afterEnd && !p.inFrame && p.e.frame !== null) store.setFrame(accountSid, sid, null)
     if (!last) return
     keep(w, p.e, p.inFrame, p.next ?? null, p.context)
     if (p.afterEnd) return
-    // The run-subflow widget that took its subflow's outcome leaves the subflow behind.
-    if (!p.inFrame && p.e.frame !== null) store.setFrame(accountSid, sid, null)
     if (p.ended !== undefined) w.end(accountSid, flowSid, sid, p.ended)
     else w.setRunState(accountSid, sid, p.runState)
   }

@@ -141,19 +141,25 @@ export function createFlowRuntime (deps: RuntimeDeps) {
 
   async function advance (ref: ExecutionKey, job: Job): Promise<void> {
     const { accountSid, sid } = ref
-    let e = store.getEngineExecution(accountSid, sid)
-    if (e === undefined || e.execution.status !== 'active' || e.flowOrigin === 'auto') return
-    const definition = store.getRevision(accountSid, e.execution.flowSid, e.execution.flowRevision)?.definition
-    if (definition === undefined) return
-    const context = store.getExecutionContext(accountSid, e.execution.flowSid, sid)?.context
-    if (context === undefined) return
-    const own = { definition, context }
+    const start = store.read(() => {
+      const e = store.getEngineExecution(accountSid, sid)
+      if (e === undefined || e.execution.status !== 'active' || e.flowOrigin === 'auto') return undefined
+      const definition = store.getRevision(accountSid, e.execution.flowSid, e.execution.flowRevision)?.definition
+      const context = definition === undefined ? undefined : store.getExecutionContext(accountSid, e.execution.flowSid, sid)?.context
+      return definition === undefined || context === undefined ? undefined : { e, own: { definition, context } }
+    })
+    if (start === undefined) return
+    let e = start.e
+    const own = start.own
 
     // A job that resumes a wait applies only while the execution still waits for that.
     const resumed = resumedOutcome(e, job)
     if (resumed === undefined) return
     let report = resumed !== null && 'report' in resumed ? resumed : undefined
     let outcome: Outcome | undefined = resumed === null || 'report' in resumed ? undefined : resumed
+    // The outcome a job brought (a reply, a timeout, a subflow's end) is a transition like an instant widget's: it
+    // joins the chain of the instant widgets after it.
+    let broughtByJob = outcome !== undefined
     // Ended over REST while an HTTP widget waited for its answer: the request finishes and the flow goes on, recording
     // its Steps, up to the next widget that would message or call the contact.
     let finishing = false
@@ -234,10 +240,11 @@ export function createFlowRuntime (deps: RuntimeDeps) {
             if (recorder.end(e, 'ERROR')) afterEnd(e)
             return
           }
-        } else if (!level.inFrame && CHAINED.has(state.type)) {
+        } else if (!level.inFrame && (CHAINED.has(state.type) || broughtByJob)) {
           // An instant widget's transition joins the chain; the next widget runs at once, from memory.
           const p = recorder.prepare(e, state, level.context, outcome, effects)
           chain.push(p)
+          broughtByJob = false
           if (p.result.kind === 'next' && chain.length < MAX_CHAIN) {
             e = p.result.execution
             outcome = undefined
@@ -255,10 +262,12 @@ export function createFlowRuntime (deps: RuntimeDeps) {
         }
       }
       outcome = undefined
+      broughtByJob = false
       // Let HTTP requests in between long runs of quick widgets.
       await new Promise(resolve => setImmediate(resolve))
-      e = store.getEngineExecution(accountSid, sid)
-      if (e === undefined || e.execution.status !== 'active' || e.waitKind !== 'run') return
+      const now = store.getEngineExecution(accountSid, sid)
+      if (now === undefined || now.execution.status !== 'active' || now.waitKind !== 'run') return
+      e = now
     }
   }
 
