@@ -221,7 +221,13 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
     return await sendHtml(reply, store.cachedRead(`ui ${request.url}`, () => executionsList(filtersOf(request.query)).value))
   })
 
-  async function executionView (sid: string): Promise<ExecutionView> {
+  /** One execution's page or fragment: made of the database only, so kept while the database is unchanged. */
+  async function executionHtml (url: string, sid: string, render: (v: ExecutionView) => Html): Promise<string> {
+    const drawing = await graph()
+    return store.cachedRead(`ui ${url}`, () => render(executionView(sid, drawing)).value)
+  }
+
+  function executionView (sid: string, { flowGraphSvg, passedWidgets }: Awaited<ReturnType<typeof graph>>): ExecutionView {
     if (!isSid('FN', sid)) throw resourceMissing()
     const e = store.findExecution(sid)
     if (e === undefined) throw resourceMissing()
@@ -231,7 +237,6 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
     const state = store.getEngineExecution(e.accountSid, sid)
     const calls = store.listCalls(e.accountSid, { executionSid: sid, limit: 100 })
     const live = calls.find(c => c.status === 'queued' || c.status === 'ringing' || c.status === 'in-progress')
-    const { flowGraphSvg, passedWidgets } = await graph()
     return {
       execution: e,
       flowName: flow?.friendlyName ?? e.flowSid,
@@ -246,8 +251,8 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
       graph: flowGraphSvg(definition, { passed: passedWidgets(steps), current: e.status === 'active' ? state?.currentWidget ?? null : null, title: `Flow ${flow?.friendlyName ?? e.flowSid}` })
     }
   }
-  app.get<{ Params: { sid: string } }>('/executions/:sid', async (request, reply) => await sendHtml(reply, executionPage(await executionView(request.params.sid))))
-  app.get<{ Params: { sid: string } }>('/fragments/executions/:sid', async (request, reply) => await sendHtml(reply, executionFragment(await executionView(request.params.sid))))
+  app.get<{ Params: { sid: string } }>('/executions/:sid', async (request, reply) => await sendHtml(reply, await executionHtml(request.url, request.params.sid, executionPage)))
+  app.get<{ Params: { sid: string } }>('/fragments/executions/:sid', async (request, reply) => await sendHtml(reply, await executionHtml(request.url, request.params.sid, executionFragment)))
 
   // ---- Flows ----------------------------------------------------------------------------------------------------------
   const flowsList = (request: FastifyRequest) => flowsFragment(flowNames().flows.map(f => ({ ...f, webhookUrl: webhookUrl(request, f) })))

@@ -67,3 +67,16 @@ test('the inspector\'s executions view, kept while nothing changes, shows a new 
   await call(app, 'DELETE', `${list()}/${a.sid}`)
   assert.ok(!(await page()).includes(a.sid))
 })
+
+test('one execution\'s inspector page, kept while nothing changes, shows the execution ended on the next load', async (t) => {
+  const app = await buildTestApp(t)
+  const a = (await createExecution(app, { To: '+15550000001' }, { version: 'v2' })).body
+  const page = async () => (await app.inject({ method: 'GET', url: `/__emulator/ui/executions/${a.sid}`, headers: { accept: 'text/html' } })).body
+  const before = await page()
+  assert.ok(before.includes(a.sid))
+  assert.equal(await page(), before)
+  await call(app, 'POST', `${list()}/${a.sid}`, { Status: 'ended' })
+  const after = await page()
+  assert.notEqual(after, before)
+  assert.match(after, /ended/i)
+})
