@@ -64,8 +64,10 @@ test('a crash before a transition commits records neither its Step nor its messa
 
   assert.equal(hook.fired, 1, 'the fault was injected')
   assert.deepEqual(await outbox(app, `execution=${sid}`), [], 'no message without its Step')
-  assert.deepEqual((await stepsOf(app, flow, sid)).map(s => s.slice(0, 3)), [['Trigger', 'incomingRequest', 'Send']])
-  assert.deepEqual(await stepEvents(app, sid), ['Trigger'])
+  // Trigger → Send is a run of instant widgets, written in one transaction (src/engine/runtime.ts, CHAINED): the
+  // crash before its commit leaves none of it.
+  assert.deepEqual((await stepsOf(app, flow, sid)).map(s => s.slice(0, 3)), [])
+  assert.deepEqual(await stepEvents(app, sid), [])
   assert.equal((await execution(app, flow, sid)).status, 'active')
   await app.close()
 
