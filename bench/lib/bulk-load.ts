@@ -5,7 +5,7 @@ import { createFlowRepository } from '../../src/db/flows.js'
 import type { DB } from '../../src/db/open.js'
 import { restContext } from '../../src/studio/context.js'
 import { autoFlowRevision } from '../../src/studio/flow-definition.js'
-import { contactSid, newSid } from '../../src/twilio/sid.js'
+import { newSid } from '../../src/twilio/sid.js'
 import type { FlowRecord } from '../../src/types.js'
 
 /** Bumped whenever the generated rows change, so cached benchmark databases are rebuilt. */
@@ -63,22 +63,12 @@ export function bulkLoadExecutions (db: DB, opts: BulkLoadOptions): BulkLoadResu
   const existing = db.prepare('SELECT count(*) AS n FROM executions WHERE flow_id = ?').get(flow.id) as { n: number }
   if (existing.n > 0) throw new Error(`flow ${flowSid} already has ${existing.n} executions`)
 
-  const insertExecution = db.prepare(`INSERT INTO executions (flow_id, sid, contact_sid, contact_channel_address,
+  const insertExecution = db.prepare(`INSERT INTO executions (flow_id, sid, contact_channel_address,
       from_address, status, ended_reason, flow_revision, initiated_by, date_created, date_updated)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
   const insertContext = db.prepare('INSERT INTO execution_contexts (execution_id, context) VALUES (?, ?)')
 
   const toOf = (c: number) => `+1555${String(c).padStart(7, '0')}`
-  const contactSids = new Map<number, string>()
-  const contactOf = (c: number) => {
-    let sid = contactSids.get(c)
-    if (sid === undefined) {
-      sid = contactSid(accountSid, toOf(c))
-      contactSids.set(c, sid)
-    }
-    return sid
-  }
-
   let firstId = 0
   let lastId = 0
   const insertBatch = db.transaction((from: number, to: number) => {
@@ -91,7 +81,7 @@ export function bulkLoadExecutions (db: DB, opts: BulkLoadOptions): BulkLoadResu
       const created = startMs + i * stepMs
       const parameters = { name: NAMES[i % NAMES.length], order_id: String(100_000 + i), lang: 'en-US' }
       const { lastInsertRowid } = insertExecution.run(
-        flow.id, sid, contactOf(c), contactAddress, fromAddress,
+        flow.id, sid, contactAddress, fromAddress,
         isActive ? 'active' : 'ended',
         isActive ? null : i % 10 === 0 ? 'ENDED_BY_API' : 'FLOW_END',
         flow.revision, newSid('RQ'), created,

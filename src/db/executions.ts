@@ -3,10 +3,10 @@ import { writeTransaction, type DB } from './open.js'
 import { FAR_FUTURE, FAR_PAST, toPage } from './paging.js'
 import type { EndedReason, ExecutionRecord, ExecutionStatus, FlowRecord, JsonObject, StepRecord } from '../types.js'
 import type { PageResult, PageToken } from '../twilio/paging.js'
+import { contactSid } from '../twilio/sid.js'
 
 export interface NewExecution {
   sid: string
-  contactSid: string
   to: string
   from: string
   flowRevision: number
@@ -51,7 +51,7 @@ export type EndExecutionResult =
  * Executions are read as raw rows (arrays), which better-sqlite3 builds about twice as fast as objects; this
  * column list and toExecution() must stay in the same order.
  */
-export const EXECUTION_COLUMNS = `e.id, f.account_sid, f.sid, e.sid, e.contact_sid, e.contact_channel_address, e.from_address, e.status,
+export const EXECUTION_COLUMNS = `e.id, f.account_sid, f.sid, e.sid, e.contact_channel_address, e.from_address, e.status,
   e.ended_reason, e.flow_revision, e.initiated_by, e.date_created, e.date_updated`
 
 type Row = unknown[]
@@ -62,15 +62,16 @@ export function toExecution (r: Row): ExecutionRecord {
     accountSid: r[1] as string,
     flowSid: r[2] as string,
     sid: r[3] as string,
-    contactSid: r[4] as string,
-    contactChannelAddress: r[5] as string,
-    fromAddress: r[6] as string,
-    status: r[7] as ExecutionStatus,
-    endedReason: r[8] as EndedReason | null,
-    flowRevision: r[9] as number,
-    initiatedBy: r[10] as string | null,
-    dateCreated: r[11] as number,
-    dateUpdated: r[12] as number
+    // Not stored: derived from the account and the address (migration 0012).
+    contactSid: contactSid(r[1] as string, r[4] as string),
+    contactChannelAddress: r[4] as string,
+    fromAddress: r[5] as string,
+    status: r[6] as ExecutionStatus,
+    endedReason: r[7] as EndedReason | null,
+    flowRevision: r[8] as number,
+    initiatedBy: r[9] as string | null,
+    dateCreated: r[10] as number,
+    dateUpdated: r[11] as number
   }
 }
 
@@ -91,9 +92,9 @@ export function createExecutionRepository (db: DB) {
     findActiveExecution: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e JOIN flows f ON f.id = e.flow_id
       WHERE e.flow_id = @flowId AND e.contact_channel_address = @to AND e.from_address = @from AND e.status = 'active'
         AND e.concurrent_call = 0`).raw(true),
-    insertExecution: db.prepare(`INSERT INTO executions (flow_id, sid, contact_sid, contact_channel_address, from_address,
+    insertExecution: db.prepare(`INSERT INTO executions (flow_id, sid, contact_channel_address, from_address,
         status, flow_revision, initiated_by, date_created, date_updated, concurrent_call)
-      VALUES (@flowId, @sid, @contactSid, @to, @from, 'active', @flowRevision, @initiatedBy, @now, @now, @concurrentCall)`),
+      VALUES (@flowId, @sid, @to, @from, 'active', @flowRevision, @initiatedBy, @now, @now, @concurrentCall)`),
     insertExecutionContext: db.prepare('INSERT INTO execution_contexts (execution_id, context) VALUES (?, ?)'),
     getExecution: db.prepare(`SELECT ${EXECUTION_COLUMNS} ${EXECUTION_SCOPE}`).raw(true),
     getExecutionContext: db.prepare(`SELECT ${EXECUTION_COLUMNS}, c.context ${EXECUTION_SCOPE.replace('FROM executions e', 'FROM executions e JOIN execution_contexts c ON c.execution_id = e.id')}`).raw(true),
@@ -145,7 +146,6 @@ export function createExecutionRepository (db: DB) {
     const { lastInsertRowid } = s.insertExecution.run({
       flowId: flow.id,
       sid: input.sid,
-      contactSid: input.contactSid,
       to: input.to,
       from: input.from,
       flowRevision: input.flowRevision,
@@ -161,7 +161,7 @@ export function createExecutionRepository (db: DB) {
         accountSid,
         flowSid: flow.sid,
         sid: input.sid,
-        contactSid: input.contactSid,
+        contactSid: contactSid(accountSid, input.to),
         contactChannelAddress: input.to,
         fromAddress: input.from,
         status: 'active',
@@ -182,7 +182,7 @@ export function createExecutionRepository (db: DB) {
   function getExecutionContext (accountSid: string, flowSid: string, sid: string): { execution: ExecutionRecord, context: JsonObject } | undefined {
     const row = s.getExecutionContext.get({ accountSid, flowSid, sid }) as Row | undefined
     if (row === undefined) return undefined
-    return { execution: toExecution(row), context: JSON.parse(row[13] as string) as JsonObject }
+    return { execution: toExecution(row), context: JSON.parse(row[12] as string) as JsonObject }
   }
 
   function listExecutions (accountSid: string, flowSid: string, q: ExecutionListQuery): PageResult<ExecutionRecord> {

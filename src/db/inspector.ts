@@ -29,10 +29,14 @@ export interface InboundMessageRow {
 /** Later than any date the clock can show: the first page starts here. */
 const NEWEST = 9e15
 
-const residual = `AND (@accountSid IS NULL OR f.account_sid = @accountSid) AND (@flowId IS NULL OR e.flow_id = @flowId)
-  AND (@status IS NULL OR e.status = @status) AND (@contact IS NULL OR e.contact_channel_address = @contact)
+/** Filters applied along the scan, and the page's edge: `before` is the last row shown, as (date_created, id). */
+const filters = `AND (@accountSid IS NULL OR f.account_sid = @accountSid) AND (@flowId IS NULL OR e.flow_id = @flowId)
+  AND (@status IS NULL OR e.status = @status) AND (@contact IS NULL OR e.contact_channel_address = @contact)`
+const byDate = `${filters}
   AND (e.date_created < @date OR (e.date_created = @date AND e.id < @id))
   ORDER BY e.date_created DESC, e.id DESC LIMIT @limit`
+/** Executions are numbered as they are created: newest first is rowid order, read backwards. */
+const byId = `${filters} AND e.id < @id ORDER BY e.id DESC LIMIT @limit`
 
 export type InspectorRepository = ReturnType<typeof createInspectorRepository>
 
@@ -40,13 +44,13 @@ export function createInspectorRepository (db: DB) {
   // One statement per index: the most selective filter given picks it; the others apply along the scan.
   const list = {
     contact: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e INDEXED BY executions_by_contact JOIN flows f ON f.id = e.flow_id
-      WHERE e.contact_channel_address = @contact ${residual}`).raw(true),
+      WHERE e.contact_channel_address = @contact ${byId}`).raw(true),
     flow: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e INDEXED BY executions_by_flow_date JOIN flows f ON f.id = e.flow_id
-      WHERE e.flow_id = @flowId ${residual}`).raw(true),
+      WHERE e.flow_id = @flowId ${byDate}`).raw(true),
     active: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e INDEXED BY executions_active_by_age JOIN flows f ON f.id = e.flow_id
-      WHERE e.status = 'active' ${residual}`).raw(true),
-    all: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e INDEXED BY executions_by_date JOIN flows f ON f.id = e.flow_id
-      WHERE 1 ${residual}`).raw(true)
+      WHERE e.status = 'active' ${byDate}`).raw(true),
+    all: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e JOIN flows f ON f.id = e.flow_id
+      WHERE 1 ${byId}`).raw(true)
   }
   const s = {
     bySid: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e JOIN flows f ON f.id = e.flow_id WHERE e.sid = ?`).raw(true),

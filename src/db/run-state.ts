@@ -1,6 +1,7 @@
 // The flow engine's run state: where each execution is, what it waits for, its limits and its parent. Part of the
 // data layer: every statement prepared once here.
 import type { DB } from './open.js'
+import { contactSid } from '../twilio/sid.js'
 import type { ExecutionRecord, FlowOrigin, JsonObject } from '../types.js'
 
 /** What an execution waits for: 'run' means it has work to do now (picked up again after a restart). */
@@ -41,7 +42,7 @@ export interface ExecutionRef {
   sid: string
 }
 
-const STATE_COLUMNS = `e.id, f.account_sid AS accountSid, f.sid AS flowSid, e.sid, e.contact_sid AS contactSid,
+const STATE_COLUMNS = `e.id, f.account_sid AS accountSid, f.sid AS flowSid, e.sid,
   e.contact_channel_address AS contactChannelAddress, e.from_address AS fromAddress, e.status,
   e.ended_reason AS endedReason, e.flow_revision AS flowRevision, e.initiated_by AS initiatedBy,
   e.date_created AS dateCreated, e.date_updated AS dateUpdated, f.origin AS flowOrigin,
@@ -58,6 +59,8 @@ function toEngineExecution (row: StateRow | undefined): EngineExecution | undefi
   if (row === undefined) return undefined
   const { flowOrigin, currentWidget, waitKind, waitUntil, waitEvent, pendingStepSid, stepCount, repeatWidget, repeatCount, parentExecutionSid, parentStepSid, frameFlowSid, frameRevision, frameWidget, frameContext, ...execution } = row
   const frame = frameFlowSid === null ? null : { flowSid: frameFlowSid, revision: frameRevision ?? 0, widget: frameWidget, context: JSON.parse(frameContext ?? '{}') as JsonObject }
+  // Not stored: derived from the account and the address (migration 0012).
+  execution.contactSid = contactSid(execution.accountSid, execution.contactChannelAddress)
   return { execution, flowOrigin, frame, currentWidget, waitKind, waitUntil, waitEvent, pendingStepSid, stepCount, repeatWidget, repeatCount, parentExecutionSid, parentStepSid }
 }
 

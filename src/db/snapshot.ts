@@ -23,7 +23,7 @@ const TABLES: ReadonlyArray<{ name: string, json: readonly string[] }> = [
  */
 const SID_COLUMNS: Readonly<Record<string, Readonly<Record<string, SidPrefix>>>> = {
   flows: { account_sid: 'AC', sid: 'FW' },
-  executions: { sid: 'FN', contact_sid: 'FC' },
+  executions: { sid: 'FN' },
   steps: { sid: 'FT' },
   calls: { account_sid: 'AC', sid: 'CA', execution_sid: 'FN' }
 }

@@ -5,7 +5,7 @@ import {
   malformedContactParameters, resourceMissing
 } from '../twilio/errors.js'
 import { parseJsonObjectParameter } from '../twilio/json-parameter.js'
-import { contactSid, newSid } from '../twilio/sid.js'
+import { newSid } from '../twilio/sid.js'
 import type { Caller, ExecutionRecord, ExecutionStatus, FlowRecord, FlowRevisionRecord, JsonObject } from '../types.js'
 import type { Clock } from '../clock.js'
 import { restContext, startingRunState } from './context.js'
@@ -91,7 +91,6 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
   function create (w: WriteBatch, accountSid: string, flow: FlowRecord, revision: FlowRevisionRecord, input: NewRun) {
     const created = w.create(accountSid, flow, {
       sid: input.sid,
-      contactSid: contactSid(accountSid, input.to),
       to: input.to,
       from: input.from,
       flowRevision: revision.revision,

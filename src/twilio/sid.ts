@@ -66,5 +66,14 @@ export function isSid (prefix: SidPrefix, value: unknown): value is string {
  * Derived rather than stored: a hash of account and address is stable across restarts and costs no write.
  */
 export function contactSid (accountSid: string, address: string): string {
-  return 'FC' + createHash('sha256').update(accountSid).update('\0').update(address).digest('hex').slice(0, 32)
+  const key = `${accountSid}\0${address}`
+  let sid = contactSids.get(key)
+  if (sid === undefined) {
+    sid = 'FC' + createHash('sha256').update(accountSid).update('\0').update(address).digest('hex').slice(0, 32)
+    // Every execution read computes its contact's SID: the recent ones are kept (a page lists the same few often).
+    if (contactSids.size >= 10_000) contactSids.clear()
+    contactSids.set(key, sid)
+  }
+  return sid
 }
+const contactSids = new Map<string, string>()

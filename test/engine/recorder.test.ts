@@ -30,7 +30,7 @@ function setUp (hooks?: RecorderHooks) {
   const flow = store.createFlow(ACCOUNT, FLOW, 'api', { friendlyName: 'f', status: 'published', definition, commitMessage: null, errors: [], warnings: [] }, clock.now())
   const context = restContext(FLOW, SID, { to: '+15550001', from: '+15559999' }, {})
   writer.batch(w => {
-    w.create(ACCOUNT, flow, { sid: SID, contactSid: 'FXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', to: '+15550001', from: '+15559999', flowRevision: 1, initiatedBy: null, context, now: clock.now() })
+    w.create(ACCOUNT, flow, { sid: SID, to: '+15550001', from: '+15559999', flowRevision: 1, initiatedBy: null, context, now: clock.now() })
     w.setRunState(ACCOUNT, SID, { ...startingRunState(definition), currentWidget: 'Send' })
   })
   const states = definition.states as Array<{ name: string, type: string }>
