@@ -60,11 +60,15 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
   async function start (caller: Caller, flowSid: string, req: StartRequest, rule: ActiveContactRule): Promise<{ execution: ExecutionRecord, created: boolean }> {
     if (Buffer.byteLength(req.to) + Buffer.byteLength(req.from) > MAX_CONTACT_BYTES) throw malformedContactParameters()
     const parameters = parseParameters(req.parameters)
-    const { flow, revision } = flows.executionTarget(caller, flowSid, req.to)
     const sid = newSid('FN')
     const input = { sid, to: req.to, from: req.from, initiatedBy: req.initiatedBy, context: restContext(flowSid, sid, req, parameters) }
-    // REST creates are group-committed: the answer goes out once the execution is on disk.
-    const result = await writer.enqueue(w => create(w, caller.accountSid, flow, revision, input))
+    // REST creates are group-committed: the answer goes out once the execution is on disk. The flow and its revision
+    // are found inside that transaction, which holds SQLite's lock already: checking that no other process changed
+    // the flows costs nothing there, and a flow the create refuses (404) rolls back only its own savepoint.
+    const { result, flow } = await writer.enqueue(w => {
+      const { flow, revision } = flows.executionTarget(caller, flowSid, req.to)
+      return { result: create(w, caller.accountSid, flow, revision, input), flow }
+    })
     if (result.outcome === 'created' && flow.origin !== 'auto') engine.started(caller.accountSid, sid)
     if (result.outcome === 'active-exists') {
       if (rule === 'conflict') throw executionAlreadyActive(result.execution.sid)
