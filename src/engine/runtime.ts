@@ -174,8 +174,11 @@ export function createFlowRuntime (deps: RuntimeDeps) {
       const run = chain
       chain = []
       if (!await recorder.commit(run)) return false
-      if (!reread) return true
       // As after any transition: whatever came in meanwhile (an end over REST) is seen before the next widget runs.
+      return !reread || stillRunning()
+    }
+    /** Reads the execution again; false when it no longer runs (ended, or waiting now). */
+    const stillRunning = (): boolean => {
       const now = store.getEngineExecution(accountSid, sid)
       if (now === undefined || now.execution.status !== 'active' || now.waitKind !== 'run') return false
       e = now
@@ -265,9 +268,7 @@ export function createFlowRuntime (deps: RuntimeDeps) {
       broughtByJob = false
       // Let HTTP requests in between long runs of quick widgets.
       await new Promise(resolve => setImmediate(resolve))
-      const now = store.getEngineExecution(accountSid, sid)
-      if (now === undefined || now.execution.status !== 'active' || now.waitKind !== 'run') return
-      e = now
+      if (!stillRunning()) return
     }
   }
 
