@@ -2,11 +2,31 @@
 // only when src/ changed, and the compiled server starts and answers. (Start-up time is measured in bench/.)
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+/** The modules `file` imports statically (`import … from '…'`), and theirs, for the relative ones. */
+function staticImports (file: string, seen = new Set<string>()): string[] {
+  if (seen.has(file)) return []
+  seen.add(file)
+  const found: string[] = []
+  for (const m of readFileSync(file, 'utf8').matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm)) {
+    const spec = m[1] as string
+    found.push(spec)
+    if (spec.startsWith('.')) found.push(...staticImports(join(dirname(file), spec), seen))
+  }
+  return found
+}
+
+test('npm start imports nothing from node_modules before it has installed them (a fresh clone has none)', () => {
+  const imports = staticImports(join(ROOT, 'scripts', 'start.mjs'))
+  const packages = imports.filter(spec => !spec.startsWith('.') && !spec.startsWith('node:'))
+  assert.deepEqual(packages, [], `scripts/start.mjs loads ${packages.join(', ')} before npm ci`)
+})
 
 test('set-up scripts do nothing on a tree that is set up, and compile only when sources changed', { timeout: 120_000 }, () => {
   const setup = spawnSync(process.execPath, ['scripts/setup.mjs'], { cwd: ROOT, encoding: 'utf8' })
