@@ -3,6 +3,7 @@
 // dropped when the contact's active execution is not waiting for a reply (as Studio does). The fields get Twilio's
 // defaults for those the caller left out, so that a flow reads {{trigger.message.NumMedia}} as in production.
 import type { Store } from '../db/store.js'
+import type { EngineExecution } from '../db/run-state.js'
 import { invalidParameter, missingParameter, resourceMissing } from '../twilio/errors.js'
 import { isSid, newSid } from '../twilio/sid.js'
 import type { FlowRecord, JsonObject } from '../types.js'
@@ -99,9 +100,8 @@ export function createInboundService (deps: { store: Store, clock: Clock, flows:
    * send-and-wait, is dropped when it does not, and otherwise starts an execution (the contact's test-user status
    * decides the revision). Recorded in the inbound log either way. `settled` resolves once the execution has run on.
    */
-  function arrive (accountSid: string, a: Arrival): { outcome: InboundOutcome, executionSid: string | null, messageSid: string, recorded: Promise<void>, settled: Promise<void> } {
+  function arrive (accountSid: string, a: Arrival, active: EngineExecution | undefined): { outcome: InboundOutcome, executionSid: string | null, messageSid: string, recorded: Promise<void>, settled: Promise<void> } {
     const flowSid = a.flow.sid
-    const active = store.activeExecutionForContact(accountSid, flowSid, a.contact, a.channel, a.messagingServiceSid)
     let outcome: InboundOutcome
     let executionSid: string | null = null
     let settled = Promise.resolve()
@@ -132,6 +132,14 @@ export function createInboundService (deps: { store: Store, clock: Clock, flows:
     return flow
   }
 
+  /** The flow and the contact's active execution on the channel, read in one read transaction (one lock). */
+  function lookUp (accountSid: string, flowSid: string, contact: string, channel: string, messagingServiceSid?: string): { flow: FlowRecord, active: EngineExecution | undefined } {
+    return store.read(() => {
+      const flow = flowOf(accountSid, flowSid)
+      return { flow, active: store.activeExecutionForContact(accountSid, flowSid, contact, channel, messagingServiceSid) }
+    })
+  }
+
   /**
    * Takes an SMS webhook's fields (From = the contact, To = the number that received it, MessagingServiceSid when it
    * came through a Messaging Service), filled with Twilio's defaults. The contact's active execution is the one on
@@ -139,18 +147,20 @@ export function createInboundService (deps: { store: Store, clock: Clock, flows:
    * execution's channel address is To; the service stays at trigger.message.MessagingServiceSid.
    */
   function receiveMessage (accountSid: string, flowSid: string, fields: Record<string, string>) {
-    const flow = flowOf(accountSid, flowSid)
+    const contact = fields.From ?? ''
+    const channel = fields.To ?? ''
+    const { flow, active } = lookUp(accountSid, flowSid, contact, channel, fields.MessagingServiceSid)
     const message: JsonObject = inboundMessageFields(accountSid, fields)
     return arrive(accountSid, {
       flow,
-      contact: fields.From ?? '',
-      channel: fields.To ?? '',
+      contact,
+      channel,
       messagingServiceSid: fields.MessagingServiceSid,
       messageSid: message.MessageSid as string,
       body: fields.Body ?? null,
       trigger: { message },
       inbound: message
-    })
+    }, active)
   }
 
   /**
@@ -160,11 +170,12 @@ export function createInboundService (deps: { store: Store, clock: Clock, flows:
    * incomingConversationMessage execution. Other event types are acknowledged and ignored.
    */
   function receiveConversationMessage (accountSid: string, flowSid: string, given: Record<string, string>): ReturnType<typeof arrive> | { outcome: 'ignored', executionSid: null, messageSid: null, recorded: Promise<void>, settled: Promise<void> } {
-    const flow = flowOf(accountSid, flowSid)
+    flowOf(accountSid, flowSid)
     if (given.EventType !== undefined && given.EventType !== 'onMessageAdded') return { outcome: 'ignored', executionSid: null, messageSid: null, recorded: Promise.resolve(), settled: Promise.resolve() }
     for (const name of ['ConversationSid', 'Author']) if (given[name] === undefined || given[name] === '') throw missingParameter(name)
     if (!isSid('CH', given.ConversationSid)) throw invalidParameter('ConversationSid', 'must be a Conversation SID (CH followed by 32 hex digits)')
     const fields: JsonObject = conversationMessageFields(accountSid, given, clock.now())
+    const { flow, active } = lookUp(accountSid, flowSid, given.Author as string, given.ConversationSid)
     return arrive(accountSid, {
       flow,
       contact: given.Author as string,
@@ -173,7 +184,7 @@ export function createInboundService (deps: { store: Store, clock: Clock, flows:
       body: given.Body ?? null,
       trigger: { conversation: fields },
       inbound: fields
-    })
+    }, active)
   }
 
   return { receiveMessage, receiveConversationMessage }
