@@ -31,7 +31,7 @@ export const SETTINGS = [
   { env: 'STUDIO_RATE_LIMITS', flag: 'rate-limits', default: 'off', help: "on: Studio's 20 new executions per second per account (429 20429)" },
   { env: 'STUDIO_EVENTS_URL', flag: 'events-url', default: '', help: 'URL that receives Studio events (CloudEvents, JSON arrays)' },
   { env: 'STUDIO_HTTP_MAP', flag: 'http-map', default: '', help: 'prefix=base,...: HTTP Request and Run Function URLs starting with prefix go to base instead' },
-  { env: 'STUDIO_SID_SEED', flag: 'sid-seed', default: '', help: 'any text: SIDs come from a deterministic sequence per prefix (the same in every fresh run) instead of at random' }
+  { env: 'STUDIO_SID_SEED', flag: 'sid-seed', default: '', help: 'any text: SIDs come from a deterministic sequence per prefix (the same in every fresh run) instead of from the time and at random' }
 ] as const
 
 type Overrides = Partial<Config>

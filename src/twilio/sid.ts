@@ -9,7 +9,14 @@ import { customAlphabet } from 'nanoid'
  */
 export type SidPrefix = 'AC' | 'SK' | 'FW' | 'FN' | 'FT' | 'FC' | 'RQ' | 'SM' | 'MM' | 'US' | 'EV' | 'EZ' | 'FR' | 'CA' | 'RE' | 'QU' | 'WT' | 'CH' | 'IM' | 'MB'
 
-const hex32 = customAlphabet('0123456789abcdef', 32)
+const hex22 = customAlphabet('0123456789abcdef', 22)
+
+/**
+ * The first 10 of a new SID's 32 hex digits: the time in milliseconds, modulo 16^10 (it wraps every 34.8 years).
+ * SIDs minted later sort after earlier ones, so the unique index on execution SIDs grows at one end, as an
+ * autoincrement key does, instead of dirtying a random page of a million-row index at every create (bench/README.md).
+ */
+const timeDigits = (): string => (Date.now() % 0x10000000000).toString(16).padStart(10, '0')
 
 /** Where SIDs come from when not from the CSPRNG: a deterministic sequence per prefix (STUDIO_SID_SEED). */
 export interface SidSequence {
@@ -39,9 +46,12 @@ export function seededSidSequence (seed: string, run: number): SidSequence {
   }
 }
 
-/** A new SID: prefix + 32 lowercase hex digits, e.g. FN0f3c… (the form of every example in twilio-oai). */
+/**
+ * A new SID: prefix + 32 lowercase hex digits (the form of every example in twilio-oai), 10 of the time then 22 from
+ * the CSPRNG, e.g. FN9ae3c5b2f1…; or the seeded sequence's.
+ */
 export function newSid (prefix: SidPrefix): string {
-  return prefix + (sequence?.next(prefix) ?? hex32())
+  return prefix + (sequence?.next(prefix) ?? timeDigits() + hex22())
 }
 
 /** The spec's pattern for a SID with this prefix, e.g. ^FW[0-9a-fA-F]{32}$. */

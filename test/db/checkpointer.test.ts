@@ -53,14 +53,19 @@ test('an in-memory database gets no worker and keeps its settings', async () => 
 test('executions created through the API reach the database file, and the app closes with its worker', async (t) => {
   const path = tempDb(t)
   const app = await buildApp({ config: testConfig({ db: path }) })
+  let closed = false
+  t.after(async () => { if (!closed) await app.close() })
   const before = size(path)
   const sids: string[] = []
+  // Each Context holds its 3 KB parameter twice (flow.data and trigger.request.parameters).
+  const Parameters = JSON.stringify({ note: 'x'.repeat(3000) })
   for (let round = 0; round < 30; round++) {
-    const created = await Promise.all(Array.from({ length: 50 }, async (_, i) => await createExecution(app, { To: `+1555${String(round * 50 + i).padStart(7, '0')}` }, { version: 'v2' })))
+    const created = await Promise.all(Array.from({ length: 50 }, async (_, i) => await createExecution(app, { To: `+1555${String(round * 50 + i).padStart(7, '0')}`, Parameters }, { version: 'v2' })))
     for (const c of created) sids.push(c.body.sid)
   }
-  // 1 500 executions with their Contexts pass SQLite's 1000-page threshold: the worker has copied them in.
-  await until('the WAL checkpointed into the file', () => size(path) > before + 1_000_000)
+  // 1 500 executions with their 6 KB Contexts pass SQLite's 1000-page threshold: the worker has copied them in.
+  await until('the WAL checkpointed into the file', () => size(path) > before + 4_000_000)
+  closed = true
   await app.close()
   const db = openDatabase(path)
   t.after(() => db.close())

@@ -1,6 +1,7 @@
 // STUDIO_SID_SEED: two fresh runs of the same test (one that waits for the engine between its steps, so that the
 // same things happen in the same order) get the same SIDs, whatever else reaches the server (health polls, request
-// ids, reads); without it SIDs are random; a restart on the same database never repeats a stored SID.
+// ids, reads); without it SIDs are random after 10 hex digits of the time, so that later ones sort after earlier ones;
+// a restart on the same database never repeats a stored SID.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -67,4 +68,28 @@ test('a restart on the same database with the same seed continues with new SIDs 
   const created = again.slice(0, 7)
   assert.deepEqual(created.filter(s => first.includes(s)), [])
   assert.equal(new Set(again).size, again.length, 'no SID twice')
+})
+
+test('without a seed, a SID is 10 hex digits of the time (ms, modulo 16^10) then 22 random ones: later SIDs sort after earlier ones', async () => {
+  const p = startEmulator(['--db', ':memory:'])
+  try {
+    const base = await p.url()
+    const post = async (path: string, fields: Record<string, string>) => await (await fetch(base + path, { method: 'POST', headers: { authorization: AUTH }, body: new URLSearchParams(fields) })).json() as any
+    const flow = await post('/v2/Flows', { FriendlyName: 'f', Status: 'published', Definition: DEFINITION })
+    const sids: string[] = []
+    for (let i = 0; i < 5; i++) {
+      const before = Date.now() % 2 ** 40
+      const e = await post(`/v2/Flows/${flow.sid as string}/Executions`, { To: `+1555000${i}`, From: '+15559999' })
+      const after = Date.now() % 2 ** 40
+      assert.match(e.sid, /^FN[0-9a-f]{32}$/)
+      const stamp = parseInt((e.sid as string).slice(2, 12), 16)
+      assert.ok(stamp >= before && stamp <= after, `${e.sid as string}: time digits ${stamp} not within ${before}…${after}`)
+      sids.push(e.sid)
+      await new Promise(resolve => setTimeout(resolve, 3))
+    }
+    assert.deepEqual([...sids].sort(), sids, 'created later, sorted later')
+    assert.equal(new Set(sids.map(s => s.slice(12))).size, sids.length, 'the random digits differ')
+  } finally {
+    await p.kill()
+  }
 })
