@@ -69,6 +69,8 @@ export type RunStateRepository = ReturnType<typeof createRunStateRepository>
 export function createRunStateRepository (db: DB) {
   const s = {
     get: db.prepare(`SELECT ${STATE_COLUMNS} ${REF_FROM} WHERE e.sid = ? AND f.account_sid = ?`),
+    getWithContext: db.prepare(`SELECT ${STATE_COLUMNS}, c.context AS contextJson ${REF_FROM} JOIN execution_contexts c ON c.execution_id = e.id
+      WHERE e.sid = ? AND f.account_sid = ?`),
     setState: db.prepare(`UPDATE executions SET current_widget = @currentWidget, wait_kind = @waitKind, wait_until = @waitUntil, wait_event = @waitEvent,
         pending_step_sid = @pendingStepSid, step_count = @stepCount, repeat_widget = @repeatWidget, repeat_count = @repeatCount
       WHERE sid = @sid AND status = 'active' AND flow_id IN (SELECT id FROM flows WHERE account_sid = @accountSid)`),
@@ -83,6 +85,9 @@ export function createRunStateRepository (db: DB) {
     // The channel address is To or, when the message came through a Messaging Service, that service's SID (an
     // execution started over REST with From=MG…); the exact address wins when both have an active execution.
     activeForContact: db.prepare(`SELECT ${STATE_COLUMNS} ${REF_FROM}
+      WHERE f.account_sid = ? AND f.sid = ? AND e.contact_channel_address = ? AND e.from_address = ?
+        AND e.status = 'active' AND e.concurrent_call = 0`),
+    activeForContactOrService: db.prepare(`SELECT ${STATE_COLUMNS} ${REF_FROM}
       WHERE f.account_sid = @accountSid AND f.sid = @flowSid AND e.contact_channel_address = @contact
         AND e.from_address IN (@channel, @service) AND e.status = 'active' AND e.concurrent_call = 0
       ORDER BY e.from_address = @channel DESC LIMIT 1`)
@@ -91,6 +96,14 @@ export function createRunStateRepository (db: DB) {
   /** An execution with its engine state, scoped to the account (SIDs are unique, so no flow is needed). */
   function getEngineExecution (accountSid: string, sid: string): EngineExecution | undefined {
     return toEngineExecution(s.get.get(sid, accountSid) as StateRow | undefined)
+  }
+
+  /** The same with the execution's Context document, in one read (where the engine picks an execution up). */
+  function getEngineExecutionWithContext (accountSid: string, sid: string): { e: EngineExecution, context: JsonObject } | undefined {
+    const row = s.getWithContext.get(sid, accountSid) as (StateRow & { contextJson: string }) | undefined
+    if (row === undefined) return undefined
+    const { contextJson, ...state } = row
+    return { e: toEngineExecution(state) as EngineExecution, context: JSON.parse(contextJson) as JsonObject }
   }
 
   /** Saves where an active execution is; false when it is no longer active (ended meanwhile). */
@@ -129,12 +142,16 @@ export function createRunStateRepository (db: DB) {
    * one on the exact address is preferred.
    */
   function activeExecutionForContact (accountSid: string, flowSid: string, contact: string, channel: string, messagingServiceSid?: string): EngineExecution | undefined {
-    const service = messagingServiceSid === undefined || messagingServiceSid === '' ? channel : messagingServiceSid
-    return toEngineExecution(s.activeForContact.get({ accountSid, flowSid, contact, channel, service }) as StateRow | undefined)
+    // Without a service there is one candidate (the unique index of active executions per contact and address).
+    if (messagingServiceSid === undefined || messagingServiceSid === '' || messagingServiceSid === channel) {
+      return toEngineExecution(s.activeForContact.get(accountSid, flowSid, contact, channel) as StateRow | undefined)
+    }
+    return toEngineExecution(s.activeForContactOrService.get({ accountSid, flowSid, contact, channel, service: messagingServiceSid }) as StateRow | undefined)
   }
 
   return {
     getEngineExecution,
+    getEngineExecutionWithContext,
     setRunState,
     setFrame,
     executionsWithWork,

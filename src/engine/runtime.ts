@@ -142,11 +142,12 @@ export function createFlowRuntime (deps: RuntimeDeps) {
   async function advance (ref: ExecutionKey, job: Job): Promise<void> {
     const { accountSid, sid } = ref
     const start = store.read(() => {
-      const e = store.getEngineExecution(accountSid, sid)
-      if (e === undefined || e.execution.status !== 'active' || e.flowOrigin === 'auto') return undefined
+      const found = store.getEngineExecutionWithContext(accountSid, sid)
+      if (found === undefined) return undefined
+      const { e, context } = found
+      if (e.execution.status !== 'active' || e.flowOrigin === 'auto') return undefined
       const definition = store.getRevision(accountSid, e.execution.flowSid, e.execution.flowRevision)?.definition
-      const context = definition === undefined ? undefined : store.getExecutionContext(accountSid, e.execution.flowSid, sid)?.context
-      return definition === undefined || context === undefined ? undefined : { e, own: { definition, context } }
+      return definition === undefined ? undefined : { e, own: { definition, context } }
     })
     if (start === undefined) return
     let e = start.e
