@@ -12,6 +12,9 @@ import type { EndedReason, JsonObject } from '../types.js'
 import { countTransition } from './limits.js'
 import type { Outcome } from './widgets.js'
 
+/** Thrown inside a run's savepoint when its execution was ended meanwhile (preallocated: no stack to capture). */
+const GONE = new Error('the execution was ended meanwhile')
+
 /** The widget an execution is at. */
 export interface State {
   name: string
@@ -163,8 +166,9 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
     if (!last) return
     keep(w, p.e, p.inFrame, p.next ?? null, p.context)
     if (p.afterEnd) return
-    if (p.ended !== undefined) w.end(accountSid, flowSid, sid, p.ended)
-    else w.setRunState(accountSid, sid, p.runState)
+    // Both writes apply to an active execution only: one ended meanwhile (over REST) takes back the whole run.
+    const applied = p.ended !== undefined ? w.end(accountSid, flowSid, sid, p.ended).outcome === 'ended' : w.setRunState(accountSid, sid, p.runState)
+    if (!applied) throw GONE
   }
 
   /**
@@ -188,15 +192,20 @@ export function createRecorder (deps: { store: Store, writer: ExecutionWriter, c
   async function commit (run: readonly PreparedTransition[]): Promise<boolean> {
     const first = run[0]
     if (first === undefined) return true
-    return await writer.enqueue((w: WriteBatch) => {
-      // An execution ended over REST that finishes an HTTP widget records its steps; anything else ended meanwhile, nothing.
-      if (!first.afterEnd && !isActive(first.e)) return false
-      run.forEach((p, i) => {
-        write(w, p, i === run.length - 1)
-        hooks?.beforeCommit?.(p.e, p.state)
+    // An execution ended over REST that finishes an HTTP widget records its steps; anything else ended meanwhile,
+    // nothing: its last write finds it ended and throws GONE, which rolls back the run's savepoint.
+    try {
+      return await writer.enqueue((w: WriteBatch) => {
+        run.forEach((p, i) => {
+          write(w, p, i === run.length - 1)
+          hooks?.beforeCommit?.(p.e, p.state)
+        })
+        return true
       })
-      return true
-    })
+    } catch (err) {
+      if (err === GONE) return false
+      throw err
+    }
   }
 
   /** A subflow that cannot go on (a widget that is gone, a Liquid error with no failure event): its run-subflow widget takes `failed`. */
