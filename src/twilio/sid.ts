@@ -16,7 +16,17 @@ const hex22 = customAlphabet('0123456789abcdef', 22)
  * SIDs minted later sort after earlier ones, so the unique index on execution SIDs grows at one end, as an
  * autoincrement key does, instead of dirtying a random page of a million-row index at every create (bench/README.md).
  */
-const timeDigits = (): string => (Date.now() % 0x10000000000).toString(16).padStart(10, '0')
+function timeDigits (): string {
+  const now = Date.now()
+  // Many SIDs are minted in the same millisecond: the digits are written once for it.
+  if (now !== digitsAt) {
+    digitsAt = now
+    digits = (now % 0x10000000000).toString(16).padStart(10, '0')
+  }
+  return digits
+}
+let digitsAt = -1
+let digits = ''
 
 /** Where SIDs come from when not from the CSPRNG: a deterministic sequence per prefix (STUDIO_SID_SEED). */
 export interface SidSequence {
