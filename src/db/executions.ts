@@ -123,7 +123,7 @@ export function createExecutionRepository (db: DB) {
       WHERE execution_id = (SELECT e.id ${EXECUTION_SCOPE})`),
     insertStep: db.prepare(`INSERT INTO steps (execution_id, sid, parent_step_sid, name, transitioned_from, transitioned_to,
         type, context, date_created)
-      VALUES (@executionId, @sid, @parentStepSid, @name, @transitionedFrom, @transitionedTo, @type, @context, @now)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     getStep: db.prepare(`SELECT ${STEP_COLUMNS} FROM steps s JOIN executions e ON e.id = s.execution_id JOIN flows f ON f.id = e.flow_id
       WHERE s.sid = @stepSid AND e.sid = @sid AND f.sid = @flowSid AND f.account_sid = @accountSid`),
     getStepContext: db.prepare(`SELECT ${STEP_COLUMNS}, s.context FROM steps s JOIN executions e ON e.id = s.execution_id JOIN flows f ON f.id = e.flow_id
@@ -244,7 +244,8 @@ export function createExecutionRepository (db: DB) {
   function insertStep (accountSid: string, flowSid: string, executionSid: string, step: NewStep, executionId?: number): StepRecord | undefined {
     const id = executionId ?? (s.executionId.get({ accountSid, flowSid, sid: executionSid }) as { id: number } | undefined)?.id
     if (id === undefined) return undefined
-    const { lastInsertRowid } = s.insertStep.run({ executionId: id, ...step })
+    // Positional: a run of instant widgets writes many Steps (binding by name looks every name up).
+    const { lastInsertRowid } = s.insertStep.run(id, step.sid, step.parentStepSid, step.name, step.transitionedFrom, step.transitionedTo, step.type, step.context, step.now)
     return {
       id: Number(lastInsertRowid),
       accountSid,
