@@ -280,6 +280,78 @@ function hasMarkup (template: string): boolean {
   return template.includes('{{') || template.includes('{%')
 }
 
+// ---------------------------------------------------------------------------
+// The common case without liquidjs: text and `{{ a.b.c }}` outputs, each with at most one `plus`, `minus` or
+// `times` by a number literal. Each output is what liquidjs gives for it (with this engine's options): the path read
+// through own properties of plain objects from the context, the arithmetic on `+value || 0` (liquidjs toNumber),
+// then outputText. Anything else (an array, a string or other value met mid-path, `size`/`first`/`last`, a name
+// Object.prototype has, whitespace control, tags) goes to liquidjs. test/engine/liquid.test.ts renders the same
+// templates both ways.
+
+interface FastOutput { path: string[], op: 'plus' | 'minus' | 'times' | undefined, arg: number }
+type FastPart = string | FastOutput
+
+const FAST_OUTPUT = /\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*(?:\|\s*(plus|minus|times)\s*:\s*(\d+(?:\.\d+)?)\s*)?\}\}/g
+const SPECIAL_KEYS = new Set(['size', 'first', 'last'])
+const fastCache = new Map<string, FastPart[] | null>()
+/** What fastValue answers when liquidjs must render the template. */
+const SLOW = Symbol('slow')
+
+const plainText = (text: string): boolean => !text.includes('{{') && !text.includes('{%') && !text.includes('}}') && !text.includes('%}')
+
+function compileFast (template: string): FastPart[] | null {
+  const parts: FastPart[] = []
+  let last = 0
+  for (const m of template.matchAll(FAST_OUTPUT)) {
+    const text = template.slice(last, m.index)
+    if (!plainText(text)) return null
+    if (text !== '') parts.push(text)
+    const path = (m[1] as string).split('.')
+    if (path.some(key => SPECIAL_KEYS.has(key) || key in Object.prototype)) return null
+    parts.push({ path, op: m[2] as FastOutput['op'], arg: m[3] === undefined ? 0 : Number(m[3]) })
+    last = m.index + m[0].length
+  }
+  const tail = template.slice(last)
+  if (!plainText(tail)) return null
+  if (tail !== '') parts.push(tail)
+  return parts
+}
+
+function fastValue (context: Record<string, unknown>, output: FastOutput): unknown {
+  let value: unknown = context
+  for (const key of output.path) {
+    if (value === null || value === undefined) break
+    if (!isPlainObject(value)) return SLOW
+    value = Object.hasOwn(value, key) ? value[key] : undefined
+    if (typeof value === 'function') return SLOW
+  }
+  if (output.op === undefined) return value
+  const n = (+(value as number) || 0)
+  return output.op === 'plus' ? n + output.arg : output.op === 'minus' ? n - output.arg : n * output.arg
+}
+
+/** The template rendered without liquidjs, or undefined when it needs liquidjs. */
+function renderFast (template: string, context: Record<string, unknown>): string | undefined {
+  let parts = fastCache.get(template)
+  if (parts === undefined) {
+    parts = compileFast(template)
+    if (fastCache.size >= PARSE_CACHE_SIZE) fastCache.delete(fastCache.keys().next().value as string)
+    fastCache.set(template, parts)
+  }
+  if (parts === null) return undefined
+  let out = ''
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      out += part
+      continue
+    }
+    const value = fastValue(context, part)
+    if (value === SLOW) return undefined
+    out += outputText(value)
+  }
+  return out
+}
+
 /** Throws StudioTemplateError (kind `parse`) if Studio's Liquid cannot parse the template. */
 export function checkTemplate (template: string): void {
   if (hasMarkup(template)) parse(template)
@@ -288,6 +360,8 @@ export function checkTemplate (template: string): void {
 /** Renders one template the way Studio does. Throws StudioTemplateError when it cannot be parsed or rendered. */
 export function renderTemplate (template: string, context: Record<string, unknown>, opts: RenderOptions = {}): string {
   if (!hasMarkup(template)) return template
+  const fast = renderFast(template, context)
+  if (fast !== undefined) return fast
   const templates = parse(template)
   try {
     const out: unknown = engine.renderSync(templates, context, { globals: { [NOW]: opts.now ?? Date.now() } })

@@ -309,3 +309,40 @@ test('the same template rendered with different contexts gives each its own resu
   assert.equal(renderTemplate(template, { name: 'B' }), 'Hi B')
   assert.equal(renderTemplate(template, {}), 'Hi ')
 })
+
+// Text with `{{ path }}` outputs (and one plus/minus/times by a number) is rendered without liquidjs; these compare it
+// with liquidjs's own rendering of the same template (a `{% comment %}` at the end sends a template to liquidjs and
+// renders as nothing).
+const TO_LIQUIDJS = '{% comment %}liquidjs{% endcomment %}'
+const FAST_SHAPES = [
+  'Hello {{flow.data.name}}', '{{ flow.data.name }}!', '{{flow.data.count | plus: 1}}', '{{ flow.data.count|minus:10 }}',
+  '{{flow.data.count | times: 2.5}}', '{{flow.data.missing | plus: 4}}', '{{ missing.deep.path }}', '{{obj}}', '{{obj.b}}',
+  '{{arr}}', '{{arr.size}}', '{{arr.first}}', '{{obj.a.b}}', '{{flow.data.name.length}}', '{{flow.nothing.x}}',
+  '{{widgets.http_1.parsed}}', '{{widgets.http_1.parsed.ok}}', '{{n.zero | plus: 0}}', '{{n.nan | plus: 1}}',
+  '{{n.float | times: 3}}', '{{n.nil}}{{n.nil.x}}', '{{n.t}} {{n.f}} {{n.neg | minus: 1}}', 'a {{x.y}} b {{x.z}} c',
+  '{{constructor}}', '{{obj.toString}}', '{{n.obj | plus: 1}}', '{{ n.str | plus: 1 }}', '{{n.big | times: 1000}}',
+  'unicode é ✓ {{flow.data.name}} ☃', '{{flow.data.name}}}', '{{flow.data.name}} }}', '{ {{flow.data.name}} }'
+]
+const CONTEXTS = [
+  ctx,
+  { ...ctx, n: { zero: 0, nan: 'x', float: '1.5', nil: null, t: true, f: false, neg: -2, obj: { a: 1 }, str: ' 7 ', big: 1e300 }, x: { y: 'Y', z: [1, [2, 3]] } },
+  { flow: null, obj: 'text', arr: {}, widgets: { http_1: { parsed: null } } }
+]
+
+test('text and {{ path }} outputs render exactly as liquidjs renders them, whatever the context holds', () => {
+  for (const context of CONTEXTS) {
+    for (const template of FAST_SHAPES) {
+      const expected = renderTemplate(template + TO_LIQUIDJS, context)
+      assert.equal(renderTemplate(template, context), expected, `${template} with ${JSON.stringify(context).slice(0, 80)}`)
+    }
+  }
+})
+
+test('such templates skip liquidjs (which looks the first name up with `in`); tags and filters of other kinds do not', () => {
+  let lookups = 0
+  const context = new Proxy({ a: { b: 'B' }, n: '2' }, { has (target, key) { lookups++; return Reflect.has(target, key) } })
+  assert.equal(renderTemplate('x {{a.b}} {{ n | plus: 1 }}', context), 'x B 3')
+  assert.equal(lookups, 0)
+  assert.equal(renderTemplate('{{ a.b | upcase }}', context), 'B')
+  assert.ok(lookups > 0)
+})
