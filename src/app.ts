@@ -80,7 +80,12 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const { config } = opts
   const ownsDb = opts.db === undefined
   const db = opts.db ?? openDatabase(config.dbPath)
-  const closeDb = () => { if (ownsDb && db.open) db.close() }
+  /** The store's own resources go with the app; the connection only when the app opened it. */
+  let closeStore = (): void => {}
+  const closeDb = () => {
+    closeStore()
+    if (ownsDb && db.open) db.close()
+  }
   try {
     if (ownsDb) migrate(db)
   } catch (err) {
@@ -114,6 +119,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
 
   const store = createStore(db)
+  closeStore = store.close
   // STUDIO_SID_SEED: this process's SIDs come from a deterministic sequence (a restart on the same file continues
   // with another, so that no SID repeats).
   if (config.sidSeed !== undefined) useSidSequence(seededSidSequence(config.sidSeed, store.countSidRun()))

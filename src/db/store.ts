@@ -71,6 +71,8 @@ export function createStore (db: DB) {
     ...createInspectorRepository(db),
     /** A response text built from reads only, kept while the database is unchanged (src/db/read-cache.ts). */
     cachedRead: reads.read,
+    /** Lets go of what the store holds besides the connection (before the database is closed). */
+    close: reads.close,
     // Whole-state writes replace flows behind the flow cache's back: clear it with them.
     exportSnapshot: snapshots.exportSnapshot,
     hasData: snapshots.hasData,
