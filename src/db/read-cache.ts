@@ -14,7 +14,9 @@ const WAL_INDEX_HEADER_BYTES = 48
  * at the start of the `-shm` file (mxFrame, the salts after a WAL restart, and a checksum of them), and readers find
  * the commit only through that header, so one pread of its 48 bytes tells the same as PRAGMA data_version. The
  * pragma takes and drops the WAL read lock (two fcntl calls and a statement: ~9 µs under load, 16 % of a fetch); the
- * pread is one system call. The pragma stays for a database without a `-shm` file (in memory, not in WAL mode).
+ * pread is one system call. The pragma stays for a database without a `-shm` file (in memory, not in WAL mode), and
+ * in the flow cache (flows.ts), which is consulted inside transactions: the pragma follows a transaction's snapshot,
+ * the header the latest commit. Here every read is made after the check, outside any transaction.
  */
 function externalVersion (db: DB): { now: () => string, close: () => void } {
   const dataVersion = db.prepare('PRAGMA data_version').pluck()
