@@ -34,9 +34,12 @@ const attr = (env: WidgetEnv, value: unknown): string | undefined => {
   const s = env.render(value)
   return s === '' ? undefined : s
 }
-const numberAttr = (value: unknown): number | undefined => {
-  if (value === undefined || value === null || value === '') return undefined
-  const n = Number(value)
+/** A numeric attribute: a number as it is, a string rendered first (`"{{flow.variables.priority}}"`); else absent. */
+const numberAttr = (env: WidgetEnv, value: unknown): number | undefined => {
+  if (value === undefined || value === null) return undefined
+  const s = typeof value === 'string' ? env.render(value).trim() : value
+  if (s === '') return undefined
+  const n = Number(s)
   return Number.isFinite(n) ? n : undefined
 }
 
@@ -44,7 +47,7 @@ const numberAttr = (value: unknown): number | undefined => {
 function prompt (env: WidgetEnv): TwimlVerb[] {
   const p = props(env)
   const verbs: TwimlVerb[] = []
-  const loop = numberAttr(p.loop)
+  const loop = numberAttr(env, p.loop)
   const say = attr(env, p.say)
   const play = attr(env, p.play)
   // Studio's Say text may hold SSML (<break time="1s"/>, <emphasis>, …), which Twilio speaks as such.
@@ -92,7 +95,7 @@ const sayPlay: VoiceWidget = {
 
 /** Gather's timeout in seconds: Studio's default 5. */
 const gatherTimeout = (env: WidgetEnv): number => {
-  const n = numberAttr(props(env).timeout)
+  const n = numberAttr(env, props(env).timeout)
   return n === undefined || n <= 0 ? 5 : n
 }
 
@@ -112,7 +115,7 @@ const gather: VoiceWidget = {
         action: back(env, 'gatherInput'),
         input: speech ? 'dtmf speech' : 'dtmf',
         finishOnKey,
-        numDigits: numberAttr(p.number_of_digits),
+        numDigits: numberAttr(env, p.number_of_digits),
         timeout,
         speechTimeout: speech ? attr(env, p.speech_timeout) ?? 'auto' : undefined,
         language: speech ? attr(env, p.gather_language) : undefined,
@@ -161,8 +164,8 @@ const connectCall: VoiceWidget = {
       attrs: {
         action: back(env, 'callCompleted'),
         callerId: attr(env, p.caller_id),
-        timeout: numberAttr(p.timeout),
-        timeLimit: numberAttr(p.time_limit),
+        timeout: numberAttr(env, p.timeout),
+        timeLimit: numberAttr(env, p.time_limit),
         record: p.record === true ? 'record-from-answer' : undefined
       },
       children: nouns
@@ -182,8 +185,8 @@ const recordVoicemail: VoiceWidget = {
       verb: 'Record',
       attrs: {
         action: back(env, 'recordingComplete'),
-        maxLength: numberAttr(p.max_length),
-        timeout: numberAttr(p.timeout),
+        maxLength: numberAttr(env, p.max_length),
+        timeout: numberAttr(env, p.timeout),
         finishOnKey: attr(env, p.finish_on_key),
         playBeep: attr(env, p.play_beep),
         trim: attr(env, p.trim),
@@ -212,7 +215,7 @@ function queueEvent (report: CallReport): string {
 
 /** <Task> for a TaskRouter workflow: its attributes as text, priority and timeout as attributes. */
 const task = (env: WidgetEnv, attributes: unknown, priority: unknown, timeout: unknown): TwimlVerb =>
-  ({ verb: 'Task', attrs: { priority: numberAttr(priority), timeout: numberAttr(timeout) }, text: attributes === undefined ? '{}' : env.render(attributes) })
+  ({ verb: 'Task', attrs: { priority: numberAttr(env, priority), timeout: numberAttr(env, timeout) }, text: attributes === undefined ? '{}' : env.render(attributes) })
 
 const enqueue: VoiceWidget = {
   run (env) {
@@ -249,14 +252,15 @@ const sendToFlex: VoiceWidget = {
     : undefined
 }
 
-/** <Pay>'s Result → Capture Payments event. */
+/** <Pay>'s Result → Capture Payments event; a Result this table does not know is a failure (providerError), never a success. */
 const PAY_RESULTS: Readonly<Record<string, string>> = {
   success: 'success',
   'too-many-failed-attempts': 'maxFailedAttempts',
   'payment-connector-error': 'providerError',
   'caller-interrupted-with-star': 'payInterrupted',
   'caller-hung-up': 'hangup',
-  'validation-error': 'validationError'
+  'validation-error': 'validationError',
+  'internal-error': 'providerError'
 }
 
 const capturePayments: VoiceWidget = {
@@ -275,11 +279,11 @@ const capturePayments: VoiceWidget = {
         currency: attr(env, p.currency),
         description: attr(env, p.description),
         paymentConnector: attr(env, p.payment_connector),
-        timeout: numberAttr(p.timeout),
-        maxAttempts: numberAttr(p.max_attempts),
+        timeout: numberAttr(env, p.timeout),
+        maxAttempts: numberAttr(env, p.max_attempts),
         securityCode: typeof p.security_code === 'boolean' ? p.security_code : undefined,
         postalCode: attr(env, p.postal_code),
-        minPostalCodeLength: numberAttr(p.min_postal_code_length),
+        minPostalCodeLength: numberAttr(env, p.min_postal_code_length),
         tokenType: attr(env, p.payment_token_type),
         paymentMethod: attr(env, p.payment_method),
         bankAccountType: attr(env, p.bank_account_type),
@@ -292,7 +296,7 @@ const capturePayments: VoiceWidget = {
     return { wait: 'call', until: null, twiml: verbs }
   },
   resume: (_env, report) => report.event === 'payComplete'
-    ? { event: PAY_RESULTS[text(report.fields.Result)] ?? 'success', publish: posted(report) }
+    ? { event: PAY_RESULTS[text(report.fields.Result)] ?? 'providerError', publish: posted(report) }
     : undefined
 }
 
@@ -311,7 +315,7 @@ const twimlRedirect: VoiceWidget = {
     }
     const verbs: TwimlVerb[] = [{ verb: 'Redirect', attrs: { method: attr(env, p.method) ?? 'POST' }, text: url }]
     record(env, 'redirect', call.sid, url, verbs)
-    const seconds = numberAttr(p.timeout) ?? 14400
+    const seconds = numberAttr(env, p.timeout) ?? 14400
     return { wait: 'call', until: env.now + seconds * 1000, untilEvent: 'timeout', twiml: verbs }
   },
   resume (_env, report) {
@@ -351,7 +355,7 @@ const makeOutgoingCall: VoiceWidget = {
     const sid = env.placeCall({ to, from, status: 'queued', answeredBy: null })
     env.send({ kind: 'call', to, from, body: null, detail: { call_sid: sid, ...p } })
     // It rings for `timeout` seconds (default 60) on the emulator clock; unanswered by then, it takes noAnswer.
-    const seconds = numberAttr(p.timeout) ?? 60
+    const seconds = numberAttr(env, p.timeout) ?? 60
     return { wait: 'call', until: env.now + seconds * 1000, untilEvent: 'noAnswer', publish: { ...base, CallSid: sid, CallStatus: 'queued' } }
   },
   resume (env, report) {
@@ -362,8 +366,10 @@ const makeOutgoingCall: VoiceWidget = {
       if (!machineDetection(props(env))) delete published.AnsweredBy
       else published.AnsweredBy = text(report.fields.AnsweredBy) || 'human'
     } else delete published.AnsweredBy
-    published.CallStatus = status
-    return { event: report.event, publish: published, callStatus: { status, answeredBy: typeof published.AnsweredBy === 'string' ? published.AnsweredBy : null } }
+    // Twilio's own final status stays (canceled takes failed, but the call was canceled); otherwise the outcome's.
+    const final = report.event !== 'answered' && text(report.fields.CallStatus) === 'canceled' ? 'canceled' : status
+    published.CallStatus = final
+    return { event: report.event, publish: published, callStatus: { status: final, answeredBy: typeof published.AnsweredBy === 'string' ? published.AnsweredBy : null } }
   }
 }
 
