@@ -100,6 +100,30 @@ test('the autodialer from the control API: answer runs the reminder, refuse with
   assert.deepEqual((await stepsOf(app, flow, second)).map(s => s[1]), ['incomingRequest', 'busy', 'sent'])
 })
 
+test('refuse with no-answer or failed takes that event; answer with answered_by on a machine-detection flow publishes AnsweredBy', async (t) => {
+  const app = await buildTestApp(t)
+  const flow = await publish(app, exportFixture('autodialer'), 'Reminders')
+  for (const [status, event] of [['no-answer', 'noAnswer'], ['failed', 'failed']] as const) {
+    const sid = await start(app, flow, { To: '+15557770003', From: '+15557770999', Parameters: '{"name":"Cy","when":"soon"}' })
+    const [placed] = (await control(app, 'GET', `/calls?execution=${sid}`)).body.calls
+    const refused = await control(app, 'POST', `/calls/${placed.sid}/refuse`, { status })
+    assert.equal(refused.status, 200, JSON.stringify(refused.body))
+    assert.equal(refused.body.call.status, status)
+    assert.deepEqual((await stepsOf(app, flow, sid)).map(s => s[1]), ['incomingRequest', event, 'sent'])
+  }
+  assertTwilioError(await control(app, 'POST', `/calls/CA${'1'.repeat(32)}/refuse`, { status: 'completed' }), 400, 20001, /status/)
+
+  const definition = exportFixture('autodialer')
+  definition.states[1].properties.detect_answering_machine = true
+  const amd = await publish(app, definition, 'Reminders with AMD')
+  const sid = await start(app, amd, { To: '+15557770004', From: '+15557770999', Parameters: '{"name":"Di","when":"at 5"}' })
+  const [placed] = (await control(app, 'GET', `/calls?execution=${sid}`)).body.calls
+  const answered = await control(app, 'POST', `/calls/${placed.sid}/answer`, { answered_by: 'machine_end_beep' })
+  assert.equal(answered.status, 200, JSON.stringify(answered.body))
+  assert.equal(answered.body.call.answered_by, 'machine_end_beep')
+  assert.equal((await contextOf(app, amd, sid)).widgets.call_customer.AnsweredBy, 'machine_end_beep')
+})
+
 test('a conversation message from the control API answers with what the flow sent back', async (t) => {
   const app = await buildTestApp(t)
   const flow = await publish(app, exportFixture('conversations-survey'), 'Survey')

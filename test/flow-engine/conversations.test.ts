@@ -4,6 +4,7 @@
 // conversation (an IM… message in the outbox with the ConversationSid). Fixture: test/fixtures/conversations-survey.json.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import twilio from 'twilio'
 import { ACCOUNT_A, assertTwilioError, buildTestApp, call } from '../support/helper.js'
 import { contextOf, execution, moveClock, outbox, publish, stepsOf } from '../support/engine-helper.js'
 import { exportFixture } from '../support/flows.js'
@@ -102,4 +103,16 @@ test('other Conversations events are acknowledged and ignored; a message without
   assertTwilioError(asJson(await postForm(app, webhook(flow), noAuthor)), 400, 20001, 'Missing required parameter Author in the post body')
   assertTwilioError(asJson(await postForm(app, webhook(flow), messageAdded('x', AUTHOR, 'CH42'))), 400, 20001, /Invalid parameter ConversationSid/)
   assert.equal((await call(app, 'GET', `/v2/Flows/${flow}/Executions`)).body.executions.length, 0)
+})
+
+test('a signed onMessageAdded post (X-Twilio-Signature) is taken like an unsigned one', async (t) => {
+  const app = await buildTestApp(t)
+  const flow = await publish(app, exportFixture('conversations-survey'), 'Survey')
+  const fields = messageAdded('signed hello')
+  const signature = twilio.getExpectedTwilioSignature(ACCOUNT_A.authToken, `http://localhost${webhook(flow)}`, fields)
+  const res = await app.inject({ method: 'POST', url: webhook(flow), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, payload: new URLSearchParams(fields).toString() })
+  assert.equal(res.statusCode, 200)
+  assert.equal(res.headers['x-studio-emulator-outcome'], 'started')
+  const [started] = (await call(app, 'GET', `/v2/Flows/${flow}/Executions`)).body.executions
+  assert.equal((await contextOf(app, flow, started.sid)).trigger.conversation.Body, 'signed hello')
 })

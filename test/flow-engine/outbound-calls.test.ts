@@ -114,3 +114,20 @@ test('with answering-machine detection on, AnsweredBy is published as Twilio pos
   assert.equal(published.AnsweredBy, 'machine_start')
   assert.equal((await callsOf(app, sid))[0].answered_by, 'machine_start')
 })
+
+test('failed and no-answer from Twilio\'s status callback take failed and noAnswer; a late one changes nothing', async (t) => {
+  const app = await buildTestApp(t)
+  for (const [status, event] of [['failed', 'failed'], ['no-answer', 'noAnswer'], ['canceled', 'failed']] as const) {
+    const { flow, sid, placed } = await dial(app)
+    const res = await postForm(app, webhook(flow), aboutCall(placed.sid, { CallStatus: status, CallDuration: '0' }))
+    assert.equal(res.outcome, 'status')
+    assert.deepEqual((await stepsOf(app, flow, sid)).map(s => [s[0], s[1], s[2]]), [
+      ['Trigger', 'incomingRequest', 'call_customer'], ['call_customer', event, 'sms_fallback'], ['sms_fallback', 'sent', 'Ended']
+    ], status)
+    assert.equal((await contextOf(app, flow, sid)).widgets.call_customer.CallStatus, status)
+    assert.equal((await callsOf(app, sid))[0].status, status)
+    const again = await postForm(app, webhook(flow), aboutCall(placed.sid, { CallStatus: 'busy' }))
+    assert.equal(again.outcome, 'ignored')
+    assert.equal((await stepsOf(app, flow, sid)).length, 3)
+  }
+})
