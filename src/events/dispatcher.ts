@@ -4,6 +4,8 @@
 //   auth token over the sink URL with ?bodySHA256=<SHA-256 hex of the body> appended (what the helper libraries'
 //   validateRequestWithBody checks), so a batch holds one account's events; an account with no auth token
 //   (configured only through API keys) gets its events unsigned;
+// - a sink URL with user info gets HTTP Basic auth on every request and is signed as configured (sink-url.ts); its
+//   password never reaches the log or a stored error;
 // - a 4xx other than 429 drops the event (logged with the status); a 5xx, a 429, a timeout or a network error retries
 //   it with exponential back-off until four hours after it was written, then it expires (logged). Both are measured
 //   on the emulator clock, so moving the clock forward brings retries due and, past four hours, gives events up;
@@ -17,6 +19,7 @@ import type { EventAttempt, EventOutboxEntry } from '../db/event-outbox.js'
 import type { Store } from '../db/store.js'
 import { twilioSignature } from '../twilio/signature.js'
 import type { Logger } from '../types.js'
+import { parseSinkUrl } from './sink-url.js'
 
 /** Event Streams retries an event for up to four hours (Twilio's "Event delivery retries and event duplication"). */
 export const RETRY_WINDOW_MS = 4 * 3600 * 1000
@@ -75,7 +78,8 @@ export function signedUrl (url: string, body: string): string {
 }
 
 export function createEventDispatcher (opts: DispatcherOptions) {
-  const { url, store, log } = opts
+  const { store, log } = opts
+  const sink = parseSinkUrl(opts.url)
   const clock = opts.clock ?? systemClock
   const authTokenOf = opts.authTokenOf ?? (() => undefined)
   const initialRetryMs = opts.initialRetryMs ?? 500
@@ -148,7 +152,7 @@ export function createEventDispatcher (opts: DispatcherOptions) {
     for (const e of d.entries) sending.add(e.id)
     const controller = new AbortController()
     const request = deliver(d, controller)
-      .catch((err: unknown) => { log.error({ err: (err as Error).message }, 'event delivery failed unexpectedly') })
+      .catch((err: unknown) => { log.error({ err: sink.scrub((err as Error).message) }, 'event delivery failed unexpectedly') })
       .finally(() => {
         requests.delete(request)
         if (first) firstAttempts.delete(d.accountSid)
@@ -160,10 +164,11 @@ export function createEventDispatcher (opts: DispatcherOptions) {
 
   async function deliver (d: Delivery, controller: AbortController): Promise<void> {
     const body = JSON.stringify(d.entries.map(e => e.event))
-    const target = signedUrl(url, body)
+    const target = signedUrl(sink.target, body)
     const token = authTokenOf(d.accountSid)
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'studio-emulator' }
-    if (token !== undefined) headers['x-twilio-signature'] = twilioSignature(token, target, [])
+    if (sink.authorization !== undefined) headers.authorization = sink.authorization
+    if (token !== undefined) headers['x-twilio-signature'] = twilioSignature(token, signedUrl(sink.signed, body), [])
     const timeout = setTimeout(() => controller.abort(), timeoutMs)
     let answer: Answer
     try {
@@ -177,7 +182,7 @@ export function createEventDispatcher (opts: DispatcherOptions) {
     } catch (err) {
       const e = err as Error
       const error = controller.signal.aborted ? `the sink did not answer within ${timeoutMs} ms` : e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message
-      answer = { kind: 'failed', error }
+      answer = { kind: 'failed', error: sink.scrub(error) }
     } finally {
       clearTimeout(timeout)
     }
@@ -228,5 +233,6 @@ export function createEventDispatcher (opts: DispatcherOptions) {
     await Promise.allSettled([...requests.keys()])
   }
 
-  return { kick, retryNow, stop }
+  /** The sink URL as it may be shown (its password replaced by ***). */
+  return { kick, retryNow, stop, sink: sink.redacted }
 }

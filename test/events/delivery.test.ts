@@ -174,3 +174,53 @@ test('GET /__emulator/events shows a dropped event as dropped and an expired one
     assert.equal(e.next_attempt_at, null)
   }
 })
+
+test('a sink URL with credentials: Basic auth on every request, signed over the URL as configured (validateRequestWithBody accepts it), the password never shown', async (t) => {
+  // Twilio's webhook quickstart ("Authenticate your webhook sink"): user info in the destination URL means HTTP Basic
+  // auth on every request. The password has characters that the URL percent-encodes.
+  const user = 'sink-user'
+  const password = 'p@ss:w0rd/secret'
+  const encoded = encodeURIComponent(password)
+  // The sink answers 503 until `up`, so that a failure is recorded and logged.
+  let up = false
+  const s = await sink(t, () => up ? 204 : 503)
+  const configured = `http://${user}:${encoded}@127.0.0.1:${s.port}/events?sink=studio`
+  const app = await buildTestApp(t, { raw: { eventsUrl: configured }, eventRetry })
+  const logged = ['info', 'warn', 'error'].map(level => t.mock.method(app.log, level as 'info'))
+  const flow = await publish(app, endsAtOnce())
+  const sid = await start(app, flow)
+  await until('a failure recorded', async () => (await outbox(app)).events.some((e: any) => e.last_error !== null))
+  const failing = await outbox(app)
+  up = true
+  await until('3 events delivered', () => s.delivered().filter(e => e.data.execution_sid === sid).length === 3)
+  await until('no event pending', async () => (await outbox(app)).pending === 0)
+
+  assert.ok(s.requests.length >= 2)
+  for (const r of s.requests) {
+    assert.equal(r.headers.authorization, 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64'))
+    // What the sink validates: its destination URL as configured at Twilio, with the request's query (bodySHA256).
+    const path = r.url.slice(r.url.indexOf('/events'))
+    assert.match(path, /^\/events\?sink=studio&bodySHA256=[0-9a-f]{64}$/)
+    const signature = String(r.headers['x-twilio-signature'])
+    assert.ok(twilio.validateRequestWithBody(ACCOUNT_A.authToken, signature, `http://${user}:${encoded}@127.0.0.1:${s.port}${path}`, r.body), 'valid over the URL with its credentials')
+    assert.ok(!twilio.validateRequestWithBody(ACCOUNT_B.authToken, signature, `http://${user}:${encoded}@127.0.0.1:${s.port}${path}`, r.body))
+  }
+
+  const shown = JSON.stringify([failing.events, (await outbox(app)).events])
+  const logs = JSON.stringify(logged.flatMap(m => m.mock.calls.map(c => c.arguments)))
+  for (const secret of [password, encoded]) {
+    assert.ok(!shown.includes(secret), 'no password in the events listing or last_error')
+    assert.ok(!logs.includes(secret), 'no password in the log')
+  }
+  assert.ok(logs.includes('the sink answered 503'), 'the failure was logged')
+})
+
+// Needs src/routes/control.ts (and the inspector's src/routes/ui.ts) to show `redactUrl(config.eventsUrl)` from
+// src/events/sink-url.ts instead of config.eventsUrl: until then the listing's `sink` field carries the password.
+test('GET /__emulator/events shows the sink URL with its password replaced by ***', { todo: 'routes/control.ts must show redactUrl(config.eventsUrl)' }, async (t) => {
+  const s = await sink(t)
+  const app = await buildTestApp(t, { raw: { eventsUrl: `http://sink-user:hunter2@127.0.0.1:${s.port}/events` }, eventRetry })
+  const state = await outbox(app)
+  assert.equal(state.sink, `http://sink-user:***@127.0.0.1:${s.port}/events`)
+  assert.ok(!JSON.stringify(state).includes('hunter2'))
+})

@@ -1,5 +1,6 @@
 // The event dispatcher on its own, over a real outbox: how due events become requests (one account per request, a
-// retried event alone), and that back-off runs on the emulator clock.
+// retried event alone), that back-off runs on the emulator clock, what a sink that never answers gets, and how a sink
+// URL with credentials is split into where requests go, what is signed and what may be shown.
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import twilio from 'twilio'
@@ -9,6 +10,7 @@ import { migrate } from '../../src/db/migrate.js'
 import { openDatabase } from '../../src/db/open.js'
 import { createStore } from '../../src/db/store.js'
 import { createEventDispatcher, planDeliveries, signedUrl } from '../../src/events/dispatcher.js'
+import { parseSinkUrl, redactUrl } from '../../src/events/sink-url.js'
 import { ACCOUNT_A, ACCOUNT_B } from '../support/helper.js'
 import { sink, until } from '../support/event-sink.js'
 
@@ -113,4 +115,58 @@ test('retries stop at the end of the window, then the event expires with its las
   o.enqueue(ACCOUNT_A.sid)
   d.kick()
   await until('the second event', () => o.all()[1]?.status === 'delivered')
+})
+
+test('parseSinkUrl: user info becomes Basic auth (percent-decoded), requests go without it, the signature covers it, the password is shown as ***', () => {
+  const url = 'https://sink-user:p%40ss%3Aw0rd@example.com:8443/sink?a=1'
+  const sinkUrl = parseSinkUrl(url)
+  assert.equal(sinkUrl.target, 'https://example.com:8443/sink?a=1')
+  assert.equal(sinkUrl.signed, url)
+  assert.equal(sinkUrl.authorization, 'Basic ' + Buffer.from('sink-user:p@ss:w0rd').toString('base64'))
+  assert.equal(sinkUrl.redacted, 'https://sink-user:***@example.com:8443/sink?a=1')
+  assert.equal(sinkUrl.scrub('to p@ss:w0rd or p%40ss%3Aw0rd'), 'to *** or ***')
+  // A user without a password is Basic auth with an empty password, and nothing to hide.
+  const userOnly = parseSinkUrl('https://sink-user@example.com/sink')
+  assert.equal(userOnly.authorization, 'Basic ' + Buffer.from('sink-user:').toString('base64'))
+  assert.equal(userOnly.redacted, 'https://sink-user@example.com/sink')
+  // Without user info the URL is used as it is.
+  assert.deepEqual({ ...parseSinkUrl('https://example.com/sink'), scrub: undefined }, { target: 'https://example.com/sink', signed: 'https://example.com/sink', authorization: undefined, redacted: 'https://example.com/sink', scrub: undefined })
+  assert.equal(redactUrl('http://u:%zz@example.com/'), 'http://u:***@example.com/')
+})
+
+test('a sink that never answers: the request is given up after timeoutMs and retried with back-off; a later event is delivered meanwhile; last_error says the sink did not answer', async (t) => {
+  let hang = true
+  const s = await sink(t, events => hang && events.some(e => e.n === 1) ? 'hang' : 204)
+  const o = outbox(t)
+  o.enqueue(ACCOUNT_A.sid)
+  const d = createEventDispatcher({ url: s.url, store: o.store, log: silent, clock: o.clock, timeoutMs: 100, initialRetryMs: 1_000, maxRetryMs: 100_000 })
+  t.after(d.stop)
+  d.kick()
+  await until('the first request', () => s.requests.length === 1)
+  // Written while the first request hangs: it goes once the first attempt has been given up.
+  o.enqueue(ACCOUNT_A.sid)
+  d.kick()
+  await until('the first attempt given up', () => o.all()[0]?.attempts === 1, 3_000)
+  const [first] = o.all()
+  assert.equal(first?.status, 'pending')
+  assert.equal(first?.lastError, 'the sink did not answer within 100 ms')
+  assert.equal(first?.nextAttemptAt, o.clock.now() + 1_000)
+  await until('the later event', () => o.all()[1]?.status === 'delivered', 3_000)
+  assert.equal(o.all()[0]?.attempts, 1, 'the hanging event waits for its back-off (the emulator clock stands still)')
+  assert.deepEqual(s.delivered().map(e => e.n), [2])
+
+  // Its retry hangs too: the back-off doubles.
+  o.clock.advance(1_000)
+  d.kick() // as moving the clock through the control API does
+  await until('the retry given up', () => o.all()[0]?.attempts === 2, 3_000)
+  assert.equal(o.all()[0]?.lastError, 'the sink did not answer within 100 ms')
+  assert.equal(o.all()[0]?.nextAttemptAt, o.clock.now() + 2_000)
+  assert.equal(s.requests.filter(r => r.events.some(e => e.n === 1)).length, 2)
+
+  // The sink answers again: the next retry delivers it.
+  hang = false
+  o.clock.advance(2_000)
+  d.kick()
+  await until('delivery', () => o.all()[0]?.status === 'delivered', 3_000)
+  assert.deepEqual(s.delivered().map(e => e.n), [2, 1])
 })
