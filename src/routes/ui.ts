@@ -16,7 +16,7 @@ import type { Store } from '../db/store.js'
 import { chooseWidgetEvent, type WidgetChoices } from '../engine/choices.js'
 import type { ExecutionService } from '../studio/executions.js'
 import type { InboundService } from '../studio/inbound.js'
-import { adminTokenRequired, invalidParameter, missingParameter, resourceMissing } from '../twilio/errors.js'
+import { adminTokenRequired, callStateConflict, executionAlreadyEnded, invalidParameter, missingParameter, resourceMissing } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'
 import type { ControllableClock } from '../clock.js'
 import type { Config, ExecutionRecord, FlowRecord, JsonObject } from '../types.js'
@@ -311,22 +311,28 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
     return await done(reply, ['executions'], `${ROOT}executions/${execution.sid}`)
   })
 
-  const activeExecution = (sid: string): ExecutionRecord => {
+  const executionOf = (sid: string): ExecutionRecord => {
     const e = isSid('FN', sid) ? store.findExecution(sid) : undefined
     if (e === undefined) throw resourceMissing()
     return e
   }
   app.post<{ Params: { sid: string } }>('/actions/executions/:sid/end', async (request, reply) => {
     formOf(request, [])
-    const e = activeExecution(request.params.sid)
+    const e = executionOf(request.params.sid)
     opts.executions.setStatus({ accountSid: e.accountSid, principalSid: e.accountSid }, e.flowSid, e.sid, 'ended')
     return await done(reply, ['executions'])
   })
 
-  /** The contact's reply, as Twilio would post it: an SMS to the execution's channel, or a message in its conversation. */
+  /**
+   * The contact's reply, as Twilio would post it: an SMS to the execution's channel, or a message in its conversation.
+   * Only to an execution waiting for one: anything else would start a new execution or be dropped (409, nothing sent).
+   */
   app.post<{ Params: { sid: string } }>('/actions/executions/:sid/reply', async (request, reply) => {
     const form = formOf(request, ['body'])
-    const e = activeExecution(request.params.sid)
+    const e = executionOf(request.params.sid)
+    if (e.status !== 'active') throw executionAlreadyEnded(e.sid)
+    const state = store.getEngineExecution(e.accountSid, e.sid)
+    if (state?.waitKind !== 'reply') throw callStateConflict(`Execution ${e.sid} is not waiting for a reply (it is at ${state?.currentWidget ?? 'no widget'}, waiting for: ${state?.waitKind ?? 'nothing'})`)
     const body = form.body ?? ''
     const trigger = (store.getExecutionContext(e.accountSid, e.flowSid, e.sid)?.context.trigger ?? {}) as JsonObject
     const result = trigger.conversation !== undefined

@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { ACCOUNT_A, assertTwilioError, buildTestApp, call, createExecution, idle } from '../support/helper.js'
 import { flowOf, publish, start, widget } from '../support/engine-helper.js'
-import { askDefinition } from '../support/flows.js'
+import { askDefinition, exportFixture } from '../support/flows.js'
 import { server } from '../support/http-server.js'
 
 const UI = '/__emulator/ui'
@@ -174,4 +174,29 @@ test('the conversation shows HTTP requests with their answers', async (t) => {
   const sid = await start(app, flow, { To: '+15550001111' })
   const body = (await page(app, `${UI}/executions/${sid}`)).body
   assert.match(body, /<li class="http">.*<strong>lookup<\/strong> GET <span class="mono">http:\/\/[^<]*\/customers<\/span> → 200<div class="muted mono">answer: \{&quot;tier&quot;:&quot;gold&quot;\}<\/div>/s)
+})
+
+test('reply as contact and press digits are refused with 409 unless the execution or call waits for them; nothing starts or changes', async (t) => {
+  const app = await buildTestApp(t)
+  const flow = await publish(app, askDefinition(), 'Survey')
+  const ended = await start(app, flow, { To: '+15550001111', From: '+15559990000' })
+  assert.equal((await act(app, `executions/${ended}/end`)).status, 204)
+  const ivr = await publish(app, exportFixture('ivr'), 'IVR')
+  const placed = await act(app, 'calls', { account: ACCOUNT_A.sid, flow: ivr, from: '+15551112222', to: '+15553334444' })
+  const onCall = String(placed.headers['hx-redirect']).split('/').at(-1) as string
+  const callSid = /data-call="(CA[0-9a-f]{32})"|actions\/calls\/(CA[0-9a-f]{32})\/digits/.exec((await page(app, `${UI}/executions/${onCall}`)).body)?.slice(1).find(Boolean) as string
+  assert.match(callSid, /^CA[0-9a-f]{32}$/)
+  assert.equal((await act(app, `calls/${callSid}/digits`, { digits: '2' })).status, 204, 'support: the call is put through (Dial)')
+  const before = (await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json()
+  const cases: Array<[string, Record<string, string>, RegExp]> = [
+    [`executions/${ended}/reply`, { body: 'late' }, /has already ended/],
+    [`executions/${onCall}/reply`, { body: 'hello?' }, /not waiting for a reply/],
+    [`calls/${callSid}/digits`, { digits: '1' }, /not gathering input/]
+  ]
+  for (const [url, fields, message] of cases) {
+    const res = await act(app, url, fields)
+    assertTwilioError(res, 409, 20409, message)
+    assert.deepEqual(Object.keys(res.body).sort(), ['code', 'message', 'more_info', 'status'], url)
+  }
+  assert.deepEqual((await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json(), before, 'no execution started, no message recorded, nothing changed')
 })
