@@ -1,16 +1,25 @@
-// Every event the sink receives validates against Twilio's published Event Streams schemas for Studio, written here
-// as JSON Schema from what Twilio publishes (nothing is fetched at run time):
-// - the CloudEvents envelope, as in the examples of https://www.twilio.com/docs/events/event-types/studio/flow
-//   (specversion, type, source, id, time, datacontenttype, dataschema, data); ids are EZ + 32 hex, the form of
-//   Twilio's Event Streams event ids (e.g. "EZf4688ba7bbbd5f8421c13b23b2cc6bcb" in Elastic's Twilio integration);
-// - https://events-schemas.twilio.com/Studio.FlowExecutionEvent/2, as listed on that page ("v2 (latest)"): strings
-//   execution_sid, account_sid, flow_sid, contact_channel_address, status, date_created, started_by (required),
-//   ended_reason, date_updated (optional) and the integer flow_revision (required). The page gives ended_reason no
-//   list of values, so none is checked here;
-// - https://events-schemas.twilio.com/Studio.FlowStepEvent/1: strings account_sid, flow_sid, execution_sid, step_sid,
-//   parent_step_sid, name, transitioned_from, transitioned_to, date_created (the field list of the same page and of
-//   Elastic's Twilio integration). Which of them the schema requires could not be read; every field but
-//   parent_step_sid (a subflow step's only) is required here, which is at least as strict.
+// Every event the sink receives validates against Twilio's Event Streams schemas for Studio, written here as our own
+// JSON Schema (nothing is fetched at run time, nothing of Twilio's is copied). What each part is derived from, as seen
+// on 2026-12-03 (searches of Twilio's docs, GitHub code and Elastic's Twilio integration):
+// - The published JSON itself (https://events-schemas.twilio.com/Studio.FlowExecutionEvent/2 and
+//   …/Studio.FlowStepEvent/1) could not be read: no stored copy of either exists in any source searched, so the
+//   published field lists below are taken from Twilio's renderings of them.
+// - Studio.FlowExecutionEvent/2: the "Versions → v2 (latest)" list of
+//   https://www.twilio.com/docs/events/event-types/studio/flow ("v2 only contains updates to the schema metadata ...
+//   no new fields between v1 and v2"), which states each field's type and whether it is required: strings execution_sid, account_sid, flow_sid, contact_channel_address, status, date_created,
+//   started_by (required), ended_reason, date_updated (optional) and the integer flow_revision (required). That list
+//   gives ended_reason and status no set of values, so none is checked here. This part is exact.
+// - Studio.FlowStepEvent/1: its field names and descriptions ("Step SID from Event", "Parent Step SID from Event",
+//   "Step that the event transitioned from", "Step creation date", …) from Elastic's Twilio integration field list
+//   (twilio.Studio.FlowStepEvent.*, whose FlowExecutionEvent descriptions match Twilio's list word for word): account_sid,
+//   flow_sid, execution_sid, step_sid, parent_step_sid, name, transitioned_from, transitioned_to, date_created. Their
+//   JSON types are taken as string (Elastic indexes them as keyword/date) and which are required was not published in
+//   any source found: every field but parent_step_sid (a subflow step's only) is required here, which is at least as
+//   strict. This part is derived, not exact.
+// - The CloudEvents envelope (specversion, type, source, id, time, datacontenttype, dataschema, data) from the same
+//   page's examples and CloudEvents 1.0; the examples' own envelope values are placeholders (source "AB…", id "NO…",
+//   datacontenttype holding a date), so ids follow Twilio's Event Streams form EZ + 32 hex (e.g.
+//   "EZf4688ba7bbbd5f8421c13b23b2cc6bcb" in Elastic's Twilio integration) and datacontenttype is application/json.
 // Dates are ISO 8601 with milliseconds, as in Twilio's examples ("2025-01-01T00:00:00.000Z"). Unlisted fields are
 // refused (additionalProperties: false) to catch a misspelt name.
 import assert from 'node:assert/strict'
