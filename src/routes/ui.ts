@@ -16,7 +16,7 @@ import type { Store } from '../db/store.js'
 import { chooseWidgetEvent, type WidgetChoices } from '../engine/choices.js'
 import type { ExecutionService } from '../studio/executions.js'
 import type { InboundService } from '../studio/inbound.js'
-import { adminTokenRequired, callStateConflict, executionAlreadyEnded, invalidParameter, missingParameter, resourceMissing } from '../twilio/errors.js'
+import { adminTokenRequired, callStateConflict, executionAlreadyEnded, invalidParameter, missingParameter, resourceMissing, TwilioError } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'
 import type { ControllableClock } from '../clock.js'
 import type { Config, ExecutionRecord, FlowRecord, JsonObject } from '../types.js'
@@ -132,7 +132,21 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
     const cookie = (request.headers.cookie ?? '').split(/;\s*/).find(c => c.startsWith(`${COOKIE}=`))?.slice(COOKIE.length + 1) ?? ''
     return timingSafeEqual(digest(cookie), digest(cookieValue))
   }
+  // Forms post here from the page itself only: a post another site's page makes a browser send (an Origin other than
+  // this host, or Sec-Fetch-Site: cross-site) is refused before anything else, token or not.
+  const publicHost = config.publicUrl === undefined ? undefined : new URL(config.publicUrl).host
+  const fromAnotherSite = (request: FastifyRequest): boolean => {
+    if (request.headers['sec-fetch-site'] === 'cross-site') return true
+    const origin = request.headers.origin
+    if (origin === undefined) return false
+    let host: string | undefined
+    try { host = new URL(origin).host } catch { return true }
+    return host !== request.headers.host?.toLowerCase() && host !== publicHost
+  }
   app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && fromAnotherSite(request)) {
+      throw new TwilioError(403, 20403, 'Forbidden: the inspector takes form posts from its own page only, not from another site (Origin or Sec-Fetch-Site)')
+    }
     const path = request.url.split('?', 1)[0] ?? ''
     if (path === `${ROOT}login` || path.startsWith(`${ROOT}assets/`) || signedIn(request)) return
     // A person opening a page is sent to sign in; anything else gets the control API's 401.

@@ -200,3 +200,19 @@ test('reply as contact and press digits are refused with 409 unless the executio
   }
   assert.deepEqual((await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json(), before, 'no execution started, no message recorded, nothing changed')
 })
+
+test('action posts from another site are refused with 403 20403 and change nothing; posts from the page itself work', async (t) => {
+  const app = await buildTestApp(t)
+  const flow = await publish(app, askDefinition(), 'Survey')
+  await start(app, flow, { To: '+15550001111' })
+  const before = (await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json()
+  const post = async (headers: Record<string, string>) => await app.inject({ method: 'POST', url: `${UI}/actions/reset`, headers: { host: '127.0.0.1:4010', 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload: '' })
+  for (const headers of [{ origin: 'http://evil.example' }, { origin: 'null' }, { origin: 'http://127.0.0.1:4011' }, { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'cross-site' }]) {
+    const res = await post(headers)
+    assertTwilioError({ status: res.statusCode, body: res.json(), headers: res.headers }, 403, 20403, /another site/)
+    assert.deepEqual(Object.keys(res.json()).sort(), ['code', 'message', 'more_info', 'status'])
+  }
+  assert.deepEqual((await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json(), before, 'nothing deleted')
+  assert.equal((await post({ origin: 'http://127.0.0.1:4010', 'sec-fetch-site': 'same-origin', 'hx-request': 'true' })).statusCode, 204, 'the page\'s own post')
+  assert.deepEqual((await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json().tables.executions, [], 'reset')
+})
