@@ -207,7 +207,8 @@ test('action posts from another site are refused with 403 20403 and change nothi
   await start(app, flow, { To: '+15550001111' })
   const before = (await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json()
   const post = async (headers: Record<string, string>) => await app.inject({ method: 'POST', url: `${UI}/actions/reset`, headers: { host: '127.0.0.1:4010', 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload: '' })
-  for (const headers of [{ origin: 'http://evil.example' }, { origin: 'null' }, { origin: 'http://127.0.0.1:4011' }, { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'cross-site' }]) {
+  const hostile: Array<Record<string, string>> = [{ origin: 'http://evil.example' }, { origin: 'null' }, { origin: 'http://127.0.0.1:4011' }, { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'cross-site' }]
+  for (const headers of hostile) {
     const res = await post(headers)
     assertTwilioError({ status: res.statusCode, body: res.json(), headers: res.headers }, 403, 20403, /another site/)
     assert.deepEqual(Object.keys(res.json()).sort(), ['code', 'message', 'more_info', 'status'])
