@@ -1,7 +1,9 @@
 // Twilio Event Streams' Studio events as CloudEvents 1.0: execution started/ended and step ended, with the data
 // fields of Twilio's Studio.FlowExecutionEvent/2 and Studio.FlowStepEvent/1 schemas (dates with milliseconds).
-// The schemas type every field as a string (flow_revision an integer) and do not require ended_reason or
-// parent_step_sid: those are left out when they have no value rather than sent as null. Ids are EZ + 32 hex, as
+// FlowExecutionEvent/2 types every field as a string (flow_revision an integer) and does not require ended_reason or
+// date_updated (Twilio's field list on docs/events/event-types/studio/flow); FlowStepEvent/1's field list is known
+// but not which fields it requires (test/events/schemas.test.ts says where each comes from). ended_reason and
+// parent_step_sid (a subflow step's only) are left out when they have no value rather than sent as null. Ids are EZ + 32 hex, as
 // Twilio's Event Streams event ids; events stored before carry EV ids and are delivered as they are.
 import { newSid } from '../twilio/sid.js'
 import type { ExecutionRecord, StepRecord } from '../types.js'
