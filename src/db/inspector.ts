@@ -54,6 +54,7 @@ export function createInspectorRepository (db: DB) {
   }
   const s = {
     bySid: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions e JOIN flows f ON f.id = e.flow_id WHERE e.sid = ?`).raw(true),
+    countFlows: db.prepare('SELECT count(*) FROM flows WHERE account_sid = ?').pluck(),
     flowId: db.prepare('SELECT id FROM flows WHERE sid = @flowSid AND (@accountSid IS NULL OR account_sid = @accountSid) ORDER BY account_sid LIMIT 1').pluck(),
     steps: db.prepare(`SELECT ${STEP_COLUMNS}, s.context FROM steps s JOIN executions e ON e.id = s.execution_id JOIN flows f ON f.id = e.flow_id
       WHERE e.sid = ? ORDER BY s.id LIMIT ?`),
@@ -81,6 +82,11 @@ export function createInspectorRepository (db: DB) {
     return s.flowId.get({ flowSid, accountSid: accountSid ?? null }) as number | undefined
   }
 
+  /** How many flows an account has. */
+  function countFlowsOf (accountSid: string): number {
+    return s.countFlows.get(accountSid) as number
+  }
+
   /** An execution by SID, in whichever account it is. */
   function findExecution (sid: string): ExecutionRecord | undefined {
     const row = s.bySid.get(sid) as unknown[] | undefined
@@ -103,5 +109,5 @@ export function createInspectorRepository (db: DB) {
     return Object.values(list).map(st => (db.prepare(`EXPLAIN QUERY PLAN ${st.source}`).all(params) as Array<{ detail: string }>).map(r => r.detail).join('; '))
   }
 
-  return { listAllExecutions, flowIdOf, findExecution, stepsWithContext, inboundMessagesOf, inspectorQueryPlans }
+  return { listAllExecutions, flowIdOf, countFlowsOf, findExecution, stepsWithContext, inboundMessagesOf, inspectorQueryPlans }
 }

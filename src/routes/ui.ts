@@ -54,6 +54,11 @@ export interface UiRoutesOptions {
 const sse = sseModule as unknown as FastifyPluginAsync<SSEPluginOptions>
 
 const PAGE_SIZE = 50
+/**
+ * Bounds of the inspector's reads: a filtered executions page examines at most `scanRows` executions (then offers to
+ * search older ones), and the Flows view shows each account's newest `flowsShown` flows. Tests lower them.
+ */
+export const inspectorLimits = { scanRows: 20_000, flowsShown: 1_000 }
 const COOKIE = 'studio_emulator_ui'
 const ALL_TOPICS: ChangeTopic[] = ['executions', 'journal', 'clock', 'rules', 'events', 'flows']
 
@@ -184,20 +189,39 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
   })
 
   // ---- Executions ---------------------------------------------------------------------------------------------------
-  const flowNames = (): { flows: FlowRecord[], names: Map<string, string> } => {
-    const flows = opts.accountSids.flatMap(a => store.listFlows(a, { pageSize: 1000 }).items)
-    return { flows, names: new Map(flows.map(f => [`${f.accountSid}/${f.sid}`, f.friendlyName])) }
+  /** The newest flows of every account (for the flow filter and the Flows view), and how many more each account has. */
+  const flowsOf = (): { flows: FlowRecord[], more: Array<{ account: string, count: number }> } => {
+    const flows: FlowRecord[] = []
+    const more: Array<{ account: string, count: number }> = []
+    for (const account of opts.accountSids) {
+      const page = store.listFlows(account, { pageSize: inspectorLimits.flowsShown })
+      flows.push(...page.items)
+      if (page.hasMore) more.push({ account, count: store.countFlowsOf(account) - page.items.length })
+    }
+    return { flows, more }
+  }
+  /** The names of the flows these executions ran. */
+  const flowNames = (rows: readonly ExecutionRecord[]): Map<string, string> => {
+    const names = new Map<string, string>()
+    for (const e of rows) {
+      const key = `${e.accountSid}/${e.flowSid}`
+      if (!names.has(key)) names.set(key, store.findFlow(e.accountSid, e.flowSid)?.friendlyName ?? e.flowSid)
+    }
+    return names
   }
 
+  const FILTERS = ['account', 'flow', 'status', 'contact', 'before']
   function filtersOf (q: Record<string, unknown>): ExecutionFilters {
+    const unknown = Object.keys(q).find(k => !FILTERS.includes(k))
+    if (unknown !== undefined) throw invalidParameter(unknown, 'is not a filter (account, flow, status, contact)')
+    const repeated = Object.keys(q).find(k => Array.isArray(q[k]))
+    if (repeated !== undefined) throw invalidParameter(repeated, 'is given more than once')
     const text = (k: string) => typeof q[k] === 'string' && q[k] !== '' ? q[k] : undefined
     const f: ExecutionFilters = { account: text('account'), flow: text('flow'), status: text('status'), contact: text('contact'), before: text('before') }
     if (f.account !== undefined) accountOf(f.account)
     if (f.flow !== undefined) flowSidOf(f.flow)
     if (f.status !== undefined && f.status !== 'active' && f.status !== 'ended') throw invalidParameter('status', 'must be active or ended')
     if (f.before !== undefined && !/^\d{1,16}\.\d{1,16}$/.test(f.before)) throw invalidParameter('before', 'must be a page cursor from an "Older executions" link')
-    const unknown = Object.keys(q).filter(k => !['account', 'flow', 'status', 'contact', 'before'].includes(k))
-    if (unknown.length > 0) throw invalidParameter(unknown[0] as string, 'is not a filter (account, flow, status, contact)')
     return f
   }
 
@@ -220,14 +244,14 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
     const page = rows.slice(0, PAGE_SIZE)
     const last = page.at(-1)
     const next = rows.length > PAGE_SIZE && last !== undefined ? `${last.dateCreated}.${last.id}` : undefined
-    return executionsFragment(page, flowNames().names, f, next)
+    return executionsFragment(page, flowNames(page), f, next)
   }
 
   // The executions view is made of the database and the query only: kept while the database is unchanged.
   app.get<{ Querystring: Record<string, unknown> }>('/', async (request, reply) => {
     const page = store.cachedRead(`ui ${request.url}`, () => {
       const f = filtersOf(request.query)
-      return executionsPage(f, flowNames().flows, opts.accountSids, executionsList(f)).value
+      return executionsPage(f, flowsOf().flows, opts.accountSids, executionsList(f)).value
     })
     return await sendHtml(reply, page)
   })
@@ -269,7 +293,10 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
   app.get<{ Params: { sid: string } }>('/fragments/executions/:sid', async (request, reply) => await sendHtml(reply, await executionHtml(request.url, request.params.sid, executionFragment)))
 
   // ---- Flows ----------------------------------------------------------------------------------------------------------
-  const flowsList = (request: FastifyRequest) => flowsFragment(flowNames().flows.map(f => ({ ...f, webhookUrl: webhookUrl(request, f) })))
+  const flowsList = (request: FastifyRequest) => {
+    const { flows, more } = flowsOf()
+    return flowsFragment(flows.map(f => ({ ...f, webhookUrl: webhookUrl(request, f) })), more, inspectorLimits.flowsShown)
+  }
   app.get('/flows', async (request, reply) => await sendHtml(reply, flowsPage(flowsList(request))))
   app.get('/fragments/flows', async (request, reply) => await sendHtml(reply, flowsList(request)))
   app.get<{ Params: { account: string, sid: string } }>('/flows/:account/:sid', async (request, reply) => {

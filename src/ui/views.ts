@@ -235,7 +235,7 @@ export function executionPage (v: ExecutionView): Html {
 // ---------------------------------------------------------------------------------------------------------------
 // Flows
 
-export function flowsFragment (flows: ReadonlyArray<FlowRecord & { webhookUrl: string }>): Html {
+export function flowsFragment (flows: ReadonlyArray<FlowRecord & { webhookUrl: string }>, more: ReadonlyArray<{ account: string, count: number }>, shown: number): Html {
   return html`<section id="flows" data-live="flows" hx-get="${ROOT}fragments/flows" hx-trigger="refresh" hx-swap="outerHTML" aria-label="Flows">
 <table>
 <thead><tr><th scope="col">Flow</th><th scope="col">Account</th><th scope="col">Status</th><th scope="col">Revision</th><th scope="col">Webhook URL</th></tr></thead>
@@ -245,6 +245,7 @@ ${flows.map(f => html`<tr data-flow="${f.sid}"><td><a href="${ROOT}flows/${f.acc
 <td class="mono">${f.accountSid}</td><td>${f.status}${f.origin === 'auto' ? html` <span class="muted">(auto: definition unknown)</span>` : ''}</td><td>${f.revision}</td><td class="mono">${f.webhookUrl}</td></tr>`)}
 </tbody>
 </table>
+${more.map(m => html`<p class="muted">Account <span class="mono">${m.account}</span> has ${m.count} more ${m.count === 1 ? 'flow' : 'flows'} than the newest ${shown} shown here (list them with GET /v2/Flows).</p>`)}
 </section>`
 }
 

@@ -9,6 +9,7 @@ import { ACCOUNT_A, assertTwilioError, buildTestApp, call, createExecution, idle
 import { flowOf, publish, start, widget } from '../support/engine-helper.js'
 import { askDefinition, exportFixture } from '../support/flows.js'
 import { server } from '../support/http-server.js'
+import { inspectorLimits } from '../../src/routes/ui.js'
 
 const UI = '/__emulator/ui'
 
@@ -216,4 +217,20 @@ test('action posts from another site are refused with 403 20403 and change nothi
   assert.deepEqual((await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json(), before, 'nothing deleted')
   assert.equal((await post({ origin: 'http://127.0.0.1:4010', 'sec-fetch-site': 'same-origin', 'hx-request': 'true' })).statusCode, 204, 'the page\'s own post')
   assert.deepEqual((await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json().tables.executions, [], 'reset')
+})
+
+test('list pages refuse a repeated filter (400 20001); the Flows view says how many flows it does not show', async (t) => {
+  const app = await buildTestApp(t)
+  for (const url of [`${UI}/?status=active&status=ended`, `${UI}/fragments/executions?contact=%2B1&contact=%2B2`, `${UI}/?account=${ACCOUNT_A.sid}&account=${ACCOUNT_A.sid}`]) {
+    const res = await page(app, url)
+    assertTwilioError({ status: res.status, body: JSON.parse(res.body), headers: res.headers }, 400, 20001, /given more than once/)
+  }
+  const shown = inspectorLimits.flowsShown
+  t.after(() => { inspectorLimits.flowsShown = shown })
+  inspectorLimits.flowsShown = 2
+  for (const name of ['One', 'Two', 'Three']) await publish(app, askDefinition(), name)
+  const flows = (await page(app, `${UI}/flows`)).body
+  assert.equal([...flows.matchAll(/<tr data-flow=/g)].length, 2, 'the newest two')
+  assert.match(flows, new RegExp(`Account <span class="mono">${ACCOUNT_A.sid}</span> has 1 more flow than the newest 2 shown here`))
+  assert.doesNotMatch(flows, /One<\/a>/, 'the oldest is the one left out')
 })
