@@ -46,7 +46,7 @@ export interface AppOptions {
   db?: DB
   clock?: Clock
   /** Event delivery retry timing (tests shorten it). */
-  eventRetry?: { initialMs: number, maxMs: number }
+  eventRetry?: { initialMs: number, maxMs: number, timeoutMs?: number }
   /** Randomness for probabilistic faults. */
   random?: () => number
   /** How often the engine checks waits and expiry on real time. */
@@ -135,7 +135,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
       clock,
       authTokenOf: accountSid => config.accounts.find(a => a.sid === accountSid)?.authToken,
       initialRetryMs: opts.eventRetry?.initialMs,
-      maxRetryMs: opts.eventRetry?.maxMs
+      maxRetryMs: opts.eventRetry?.maxMs,
+      timeoutMs: opts.eventRetry?.timeoutMs
     })
   // What changed, for the inspector's open pages.
   const changes = createChangeFeed()

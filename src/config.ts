@@ -206,14 +206,17 @@ function parseHttpMap (text: string): HttpMapping[] {
   }).sort((a, b) => b.prefix.length - a.prefix.length)
 }
 
+/** A URL as an error message may show it: a password in its user info replaced by ***. */
+const withoutPassword = (text: string): string => text.replace(/^([^:/?#]*:\/\/[^:/?#@]*):[^/?#]*@/, '$1:***@')
+
 function parseHttpUrl (name: string, text: string): string {
   let url: URL
   try {
     url = new URL(text)
   } catch {
-    throw new ConfigError(`${name} must be an absolute http(s) URL; got "${text}"`)
+    throw new ConfigError(`${name} must be an absolute http(s) URL; got "${withoutPassword(text)}"`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http or https URL; got "${text}"`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http or https URL; got "${withoutPassword(text)}"`)
   return url.toString()
 }
 

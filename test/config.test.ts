@@ -45,6 +45,8 @@ test('invalid configuration is refused with a one-line reason', () => {
     [[], { STUDIO_API_KEYS: `${SK}:sec:ACbad` }, /not an account SID/],
     [[], { STUDIO_PUBLIC_URL: 'not a url' }, /STUDIO_PUBLIC_URL/],
     [[], { STUDIO_PUBLIC_URL: 'ftp://x' }, /STUDIO_PUBLIC_URL/],
+    // A sink URL's password is never repeated in the message.
+    [[], { STUDIO_EVENTS_URL: 'ftp://sink:hunter2@example.com/events' }, /^STUDIO_EVENTS_URL must be an http or https URL; got "ftp:\/\/sink:\*\*\*@example.com\/events"$/],
     [[], { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [['--bogus'], {}, /bogus/]
   ]

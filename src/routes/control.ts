@@ -7,6 +7,7 @@ import { chooseWidgetEvent, type WidgetChoices } from '../engine/choices.js'
 import type { FaultRuleInput, FaultService } from '../control/faults.js'
 import type { Journal } from '../control/journal.js'
 import { SnapshotError } from '../db/snapshot.js'
+import { redactUrl } from '../events/sink-url.js'
 import type { Store } from '../db/store.js'
 import {
   clearOutboxQuery, clockBody, eventsQuery, faultRuleBody, idleQuery, noBody, noQuery, outboxQuery, requestsQuery,
@@ -139,7 +140,7 @@ export const controlRoutes = refusingOtherMethods(async function controlRoutes (
     const limit = parseLimit(request.query.limit, 100, 10_000)
     const entries = store.listEvents({ pendingOnly: request.query.pending === 'true', limit })
     return {
-      sink: config.eventsUrl ?? null,
+      sink: config.eventsUrl === undefined ? null : redactUrl(config.eventsUrl),
       ...store.eventCounts(),
       events: entries.map(e => ({
         id: e.id,

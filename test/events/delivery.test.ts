@@ -217,7 +217,7 @@ test('a sink URL with credentials: Basic auth on every request, signed over the 
 
 // Needs src/routes/control.ts (and the inspector's src/routes/ui.ts) to show `redactUrl(config.eventsUrl)` from
 // src/events/sink-url.ts instead of config.eventsUrl: until then the listing's `sink` field carries the password.
-test('GET /__emulator/events shows the sink URL with its password replaced by ***', { todo: 'routes/control.ts must show redactUrl(config.eventsUrl)' }, async (t) => {
+test('GET /__emulator/events shows the sink URL with its password replaced by ***', async (t) => {
   const s = await sink(t)
   const app = await buildTestApp(t, { raw: { eventsUrl: `http://sink-user:hunter2@127.0.0.1:${s.port}/events` }, eventRetry })
   const state = await outbox(app)
