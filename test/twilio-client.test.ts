@@ -153,3 +153,75 @@ test('twilio-node: authorSid round-trips, and page({ pageNumber }) reads that pa
   const next = await page.nextPage()
   assert.deepEqual(next?.instances.map(e => e.sid), newestFirst.slice(4))
 })
+
+/** Records the position each list read of `store[name]` was given (the last argument's token), to count reads. */
+function readsOf (t: Parameters<typeof buildTestApp>[0], app: { store: any }, name: 'listFlows' | 'listRevisions' | 'listSteps'): unknown[] {
+  const original = app.store[name]
+  const positions: unknown[] = []
+  app.store[name] = (...args: any[]) => { positions.push(args.at(-1).token); return original(...args) }
+  t.after(() => { app.store[name] = original })
+  return positions
+}
+
+test('twilio-node page({ pageNumber }) on the flows list, a flow\'s revisions and an execution\'s steps: that page, reached by offset in two reads', async (t) => {
+  const { app, baseUrl } = await listening(t)
+  const client = clientFor(baseUrl)
+  const { definitionWith } = await import('./support/flows.js')
+  // Eleven set-variables widgets in a row: the execution records twelve Steps.
+  const chain = definitionWith(Array.from({ length: 11 }, (_, i) => ({
+    name: `Set${i}`, type: 'set-variables', properties: { variables: [{ key: `v${i}`, value: String(i) }] }, transitions: [{ event: 'next', ...(i < 10 && { next: `Set${i + 1}` }) }]
+  })), 'Set0')
+  const flows = []
+  for (let i = 0; i < 7; i++) flows.push(await client.studio.v2.flows.create({ friendlyName: `Flow ${i}`, status: 'published', definition: chain }))
+  const flow = client.studio.v2.flows(flows[0]?.sid as string)
+  for (let i = 2; i <= 8; i++) await flow.update({ status: 'published', commitMessage: `revision ${i}`, definition: { ...chain, description: `revision ${i}` } })
+  const execution = await flow.executions.create({ to: '+15551234567', from: '+15557654321' })
+  await fetch(`${baseUrl}/__emulator/idle`)
+
+  const flowReads = readsOf(t, app as any, 'listFlows')
+  const allFlows = (await client.studio.v2.flows.list()).map(f => f.sid)
+  assert.deepEqual(allFlows, flows.map(f => f.sid).reverse())
+  flowReads.length = 0
+  const flowPage = await client.studio.v2.flows.page({ pageNumber: 2, pageSize: 3 })
+  assert.deepEqual(flowPage.instances.map(f => f.sid), allFlows.slice(6))
+  // The 6th newest flow (the 2nd created) found at offset 5, then the page read after it.
+  assert.deepEqual(flowReads.map((r: any) => [r.direction, r.rows ?? r.key[1]]), [['offset', 5], ['after', 2]])
+  assert.equal(flowPage.nextPage(), undefined)
+  assert.deepEqual((await flowPage.previousPage())?.instances.map(f => f.sid), allFlows.slice(3, 6))
+
+  const revisionReads = readsOf(t, app as any, 'listRevisions')
+  const revisionPage = await flow.revisions.page({ pageNumber: 1, pageSize: 3 })
+  assert.deepEqual(revisionPage.instances.map(r => r.revision), [5, 4, 3])
+  assert.deepEqual(revisionReads, [{ direction: 'offset', rows: 2 }, { direction: 'after', key: [6] }])
+  assert.deepEqual((await revisionPage.nextPage())?.instances.map(r => r.revision), [2, 1])
+
+  const steps = flow.executions(execution.sid).steps
+  const allSteps = (await steps.list()).map(s => s.name)
+  assert.equal(allSteps.length, 12)
+  const stepReads = readsOf(t, app as any, 'listSteps')
+  const stepPage = await steps.page({ pageNumber: 2, pageSize: 4 })
+  assert.deepEqual(stepPage.instances.map(s => s.name), allSteps.slice(8, 12))
+  assert.equal(stepReads.length, 2)
+  assert.deepEqual(stepReads[0], { direction: 'offset', rows: 7 })
+  assert.equal(stepPage.nextPage(), undefined)
+  assert.deepEqual((await stepPage.previousPage())?.instances.map(s => s.name), allSteps.slice(4, 8))
+  // Past the last page: no rows.
+  assert.deepEqual((await steps.page({ pageNumber: 9, pageSize: 4 })).instances, [])
+})
+
+test('twilio-node flows(sid).update({ authorSid, status, commitMessage, definition }) stores the author with the new revision', async (t) => {
+  const { baseUrl } = await listening(t)
+  const client = clientFor(baseUrl)
+  const { askDefinition, greetingDefinition } = await import('./support/flows.js')
+  const first = 'US' + 'a'.repeat(32)
+  const second = 'US' + 'b'.repeat(32)
+  const flow = await client.studio.v2.flows.create({ friendlyName: 'Authored', status: 'draft', definition: greetingDefinition(), authorSid: first })
+  const updated = await client.studio.v2.flows(flow.sid).update({ authorSid: second, status: 'published', commitMessage: 'by b', definition: askDefinition() })
+  assert.equal(updated.revision, 2)
+  assert.equal(updated.authorSid, second)
+  assert.equal(updated.commitMessage, 'by b')
+  assert.equal(updated.status, 'published')
+  assert.deepEqual(updated.definition, askDefinition())
+  assert.equal((await client.studio.v2.flows(flow.sid).fetch()).authorSid, second)
+  assert.equal((await client.studio.v2.flows.list()).find(f => f.sid === flow.sid)?.authorSid, second)
+})

@@ -1,8 +1,8 @@
 // Executions, their Context documents and their Steps. Part of the data layer: every statement prepared once.
 import { writeTransaction, type DB } from './open.js'
-import { FAR_FUTURE, FAR_PAST, toPage } from './paging.js'
+import { FAR_FUTURE, FAR_PAST, offsetOf, toPage, toPageAt } from './paging.js'
 import type { EndedReason, ExecutionRecord, ExecutionStatus, FlowRecord, JsonObject, StepRecord } from '../types.js'
-import type { PageResult, PageToken } from '../twilio/paging.js'
+import type { PagePosition, PageResult } from '../twilio/paging.js'
 import { contactSid } from '../twilio/sid.js'
 
 export interface NewExecution {
@@ -29,12 +29,12 @@ export interface ExecutionListQuery {
   /** Exclusive upper bound on date_created (epoch ms). */
   createdTo?: number | undefined
   status?: ExecutionStatus | undefined
-  token?: PageToken | undefined
+  token?: PagePosition | undefined
   pageSize: number
 }
 
 export interface StepListQuery {
-  token?: PageToken | undefined
+  token?: PagePosition | undefined
   pageSize: number
 }
 
@@ -110,13 +110,16 @@ export function createExecutionRepository (db: DB) {
         AND e.date_created >= @from AND e.date_created <= @edgeDate
         AND (e.date_created < @edgeDate OR e.id < @edgeId)
         AND (@status IS NULL OR e.status = @status)
-      ORDER BY e.date_created DESC, e.id DESC LIMIT @limit`).raw(true),
+      ORDER BY e.date_created DESC, e.id DESC LIMIT @limit OFFSET @offset`).raw(true),
     listExecutionsBefore: db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM flows f JOIN executions e ON e.flow_id = f.id
       WHERE f.account_sid = @accountSid AND f.sid = @flowSid
         AND e.date_created >= @edgeDate AND e.date_created < @to
         AND (e.date_created > @edgeDate OR e.id > @edgeId)
         AND (@status IS NULL OR e.status = @status)
       ORDER BY e.date_created ASC, e.id ASC LIMIT @limit`).raw(true),
+    countExecutions: db.prepare(`SELECT count(*) FROM flows f JOIN executions e ON e.flow_id = f.id
+      WHERE f.account_sid = @accountSid AND f.sid = @flowSid AND e.date_created >= @from AND e.date_created < @to
+        AND (@status IS NULL OR e.status = @status)`).pluck(),
 
     executionId: db.prepare(`SELECT e.id ${EXECUTION_SCOPE}`),
     updateContext: db.prepare(`UPDATE execution_contexts SET context = @context
@@ -129,9 +132,10 @@ export function createExecutionRepository (db: DB) {
     getStepContext: db.prepare(`SELECT ${STEP_COLUMNS}, s.context FROM steps s JOIN executions e ON e.id = s.execution_id JOIN flows f ON f.id = e.flow_id
       WHERE s.sid = @stepSid AND e.sid = @sid AND f.sid = @flowSid AND f.account_sid = @accountSid`),
     listStepsAfter: db.prepare(`SELECT ${STEP_COLUMNS} ${EXECUTION_SCOPE.replace('FROM executions e', 'FROM executions e JOIN steps s ON s.execution_id = e.id')}
-        AND s.id < @keyId ORDER BY s.id DESC LIMIT @limit`),
+        AND s.id < @keyId ORDER BY s.id DESC LIMIT @limit OFFSET @offset`),
     listStepsBefore: db.prepare(`SELECT ${STEP_COLUMNS} ${EXECUTION_SCOPE.replace('FROM executions e', 'FROM executions e JOIN steps s ON s.execution_id = e.id')}
-        AND s.id > @keyId ORDER BY s.id ASC LIMIT @limit`)
+        AND s.id > @keyId ORDER BY s.id ASC LIMIT @limit`),
+    countSteps: db.prepare(`SELECT count(*) ${EXECUTION_SCOPE.replace('FROM executions e', 'FROM executions e JOIN steps s ON s.execution_id = e.id')}`).pluck()
   }
 
   /**
@@ -186,24 +190,30 @@ export function createExecutionRepository (db: DB) {
   }
 
   function listExecutions (accountSid: string, flowSid: string, q: ExecutionListQuery): PageResult<ExecutionRecord> {
-    const before = q.token?.direction === 'before'
+    const token = q.token?.direction === 'offset' ? undefined : q.token
+    const before = token?.direction === 'before'
     const from = q.createdFrom ?? FAR_PAST
     const to = q.createdTo ?? FAR_FUTURE
+    const status = q.status ?? null
     // The page edge is whichever binds first, the token's row or the date window, so that the index range
-    // starts exactly there: a deep page costs the same as the first.
+    // starts exactly there: a deep page costs the same as the first. An offset (Page=n) starts at the window's edge.
     let edgeDate: number
     let edgeId: number
     if (before) {
-      const [keyDate, keyId] = q.token?.key as [number, number]
+      const [keyDate, keyId] = token.key as [number, number]
       ;[edgeDate, edgeId] = keyDate >= from ? [keyDate, keyId] : [from, 0]
     } else {
-      const [keyDate, keyId] = (q.token?.key ?? [FAR_FUTURE, FAR_FUTURE]) as [number, number]
+      const [keyDate, keyId] = (token?.key ?? [FAR_FUTURE, FAR_FUTURE]) as [number, number]
       ;[edgeDate, edgeId] = keyDate <= to - 1 ? [keyDate, keyId] : [to - 1, FAR_FUTURE]
     }
-    const rows = ((before ? s.listExecutionsBefore : s.listExecutionsAfter).all({
-      accountSid, flowSid, from, to, edgeDate, edgeId, status: q.status ?? null, limit: q.pageSize + 1
+    if (before) {
+      const rows = (s.listExecutionsBefore.all({ accountSid, flowSid, from, to, edgeDate, edgeId, status, limit: q.pageSize + 1 }) as Row[]).map(toExecution)
+      return toPage(rows, q.pageSize, true)
+    }
+    const rows = (s.listExecutionsAfter.all({
+      accountSid, flowSid, from, to, edgeDate, edgeId, status, limit: q.pageSize + 1, offset: offsetOf(q.token)
     }) as Row[]).map(toExecution)
-    return toPage(rows, q.pageSize, before)
+    return toPageAt(rows, q.pageSize, q.token, () => s.countExecutions.get({ accountSid, flowSid, from, to, status }) as number)
   }
 
   /** Moves an active execution to ended: one guarded UPDATE, whose row count tells the outcome. */
@@ -220,12 +230,13 @@ export function createExecutionRepository (db: DB) {
   }
 
   function listSteps (accountSid: string, flowSid: string, executionSid: string, q: StepListQuery): PageResult<StepRecord> {
-    const before = q.token?.direction === 'before'
-    const [keyId] = q.token?.key ?? [FAR_FUTURE]
-    const rows = (before ? s.listStepsBefore : s.listStepsAfter).all({
-      accountSid, flowSid, sid: executionSid, keyId, limit: q.pageSize + 1
-    }) as StepRecord[]
-    return toPage(rows, q.pageSize, before)
+    if (q.token?.direction === 'before') {
+      const [keyId] = q.token.key
+      return toPage(s.listStepsBefore.all({ accountSid, flowSid, sid: executionSid, keyId, limit: q.pageSize + 1 }) as StepRecord[], q.pageSize, true)
+    }
+    const [keyId] = q.token?.direction === 'after' ? q.token.key : [FAR_FUTURE]
+    const rows = s.listStepsAfter.all({ accountSid, flowSid, sid: executionSid, keyId, limit: q.pageSize + 1, offset: offsetOf(q.token) }) as StepRecord[]
+    return toPageAt(rows, q.pageSize, q.token, () => s.countSteps.get({ accountSid, flowSid, sid: executionSid }) as number)
   }
 
   function getStep (accountSid: string, flowSid: string, executionSid: string, stepSid: string): StepRecord | undefined {

@@ -1,8 +1,8 @@
 // Flows and their immutable revisions. Part of the data layer: every statement is prepared once here.
 import { writeTransaction, type DB } from './open.js'
-import { FAR_FUTURE, toPage } from './paging.js'
+import { FAR_FUTURE, offsetOf, toPage, toPageAt } from './paging.js'
 import type { FlowOrigin, FlowRecord, FlowRevisionRecord, FlowStatus, FlowValidationError, JsonObject } from '../types.js'
-import type { PageResult, PageToken } from '../twilio/paging.js'
+import type { PagePosition, PageResult } from '../twilio/paging.js'
 
 export interface NewRevision {
   friendlyName: string
@@ -25,7 +25,7 @@ export function parseRevisionSelector (text: string): RevisionSelector | undefin
 }
 
 export interface PageQuery {
-  token?: PageToken | undefined
+  token?: PagePosition | undefined
   pageSize: number
 }
 
@@ -78,18 +78,21 @@ export function createFlowRepository (db: DB) {
     setOrigin: db.prepare('UPDATE flows SET origin = @origin WHERE account_sid = @accountSid AND sid = @sid'),
     listAfter: db.prepare(`SELECT ${FLOW_COLUMNS} ${FLOW_FROM} WHERE f.account_sid = @accountSid
         AND (f.date_created < @edgeDate OR (f.date_created = @edgeDate AND f.id < @edgeId))
-      ORDER BY f.date_created DESC, f.id DESC LIMIT @limit`),
+      ORDER BY f.date_created DESC, f.id DESC LIMIT @limit OFFSET @offset`),
     listBefore: db.prepare(`SELECT ${FLOW_COLUMNS} ${FLOW_FROM} WHERE f.account_sid = @accountSid
         AND (f.date_created > @edgeDate OR (f.date_created = @edgeDate AND f.id > @edgeId))
       ORDER BY f.date_created ASC, f.id ASC LIMIT @limit`),
+    countFlows: db.prepare('SELECT count(*) FROM flows WHERE account_sid = ?').pluck(),
     revision: db.prepare(`SELECT ${REVISION_COLUMNS} FROM flows f JOIN flow_revisions r ON r.flow_id = f.id
       WHERE f.account_sid = ? AND f.sid = ? AND r.revision = ?`),
     latestPublished: db.prepare(`SELECT ${REVISION_COLUMNS} FROM flows f JOIN flow_revisions r ON r.flow_id = f.id
       WHERE f.account_sid = ? AND f.sid = ? AND r.status = 'published' ORDER BY r.revision DESC LIMIT 1`),
     revisionsAfter: db.prepare(`SELECT ${REVISION_COLUMNS} FROM flows f JOIN flow_revisions r ON r.flow_id = f.id
-      WHERE f.account_sid = @accountSid AND f.sid = @sid AND r.revision < @edge ORDER BY r.revision DESC LIMIT @limit`),
+      WHERE f.account_sid = @accountSid AND f.sid = @sid AND r.revision < @edge ORDER BY r.revision DESC LIMIT @limit OFFSET @offset`),
     revisionsBefore: db.prepare(`SELECT ${REVISION_COLUMNS} FROM flows f JOIN flow_revisions r ON r.flow_id = f.id
       WHERE f.account_sid = @accountSid AND f.sid = @sid AND r.revision > @edge ORDER BY r.revision ASC LIMIT @limit`),
+    countRevisions: db.prepare(`SELECT count(*) FROM flows f JOIN flow_revisions r ON r.flow_id = f.id
+      WHERE f.account_sid = ? AND f.sid = ?`).pluck(),
     // Latest and published revisions whose definition text mentions the name (a cheap filter; widgetsNamed parses).
     definitionsMentioning: db.prepare(`SELECT f.sid AS flowSid, r.definition FROM flows f JOIN flow_revisions r ON r.flow_id = f.id
       WHERE (r.revision = f.revision OR r.status = 'published') AND (@flowSid IS NULL OR f.sid = @flowSid)
@@ -199,17 +202,23 @@ export function createFlowRepository (db: DB) {
   }
 
   function listFlows (accountSid: string, q: PageQuery): PageResult<FlowRecord> {
-    const before = q.token?.direction === 'before'
-    const [edgeDate, edgeId] = (q.token?.key ?? [FAR_FUTURE, FAR_FUTURE]) as [number, number]
-    const rows = (before ? s.listBefore : s.listAfter).all({ accountSid, edgeDate, edgeId, limit: q.pageSize + 1 }) as FlowRow[]
-    return toPage(rows.map(r => toFlow(r) as FlowRecord), q.pageSize, before)
+    if (q.token?.direction === 'before') {
+      const [edgeDate, edgeId] = q.token.key as [number, number]
+      return toPage((s.listBefore.all({ accountSid, edgeDate, edgeId, limit: q.pageSize + 1 }) as FlowRow[]).map(r => toFlow(r) as FlowRecord), q.pageSize, true)
+    }
+    const [edgeDate, edgeId] = (q.token?.direction === 'after' ? q.token.key : [FAR_FUTURE, FAR_FUTURE]) as [number, number]
+    const rows = s.listAfter.all({ accountSid, edgeDate, edgeId, limit: q.pageSize + 1, offset: offsetOf(q.token) }) as FlowRow[]
+    return toPageAt(rows.map(r => toFlow(r) as FlowRecord), q.pageSize, q.token, () => s.countFlows.get(accountSid) as number)
   }
 
   function listRevisions (accountSid: string, sid: string, q: PageQuery): PageResult<FlowRevisionRecord> {
-    const before = q.token?.direction === 'before'
-    const [edge] = (q.token?.key ?? [FAR_FUTURE]) as [number]
-    const rows = (before ? s.revisionsBefore : s.revisionsAfter).all({ accountSid, sid, edge, limit: q.pageSize + 1 }) as RevisionRow[]
-    return toPage(rows.map(r => toRevision(r) as FlowRevisionRecord), q.pageSize, before)
+    if (q.token?.direction === 'before') {
+      const [edge] = q.token.key as [number]
+      return toPage((s.revisionsBefore.all({ accountSid, sid, edge, limit: q.pageSize + 1 }) as RevisionRow[]).map(r => toRevision(r) as FlowRevisionRecord), q.pageSize, true)
+    }
+    const [edge] = (q.token?.direction === 'after' ? q.token.key : [FAR_FUTURE]) as [number]
+    const rows = s.revisionsAfter.all({ accountSid, sid, edge, limit: q.pageSize + 1, offset: offsetOf(q.token) }) as RevisionRow[]
+    return toPageAt(rows.map(r => toRevision(r) as FlowRevisionRecord), q.pageSize, q.token, () => s.countRevisions.get(accountSid, sid) as number)
   }
 
   function setTestUsers (accountSid: string, sid: string, testUsers: string[], now: number): boolean {

@@ -11,6 +11,18 @@ export interface PageToken {
   key: Array<string | number>
 }
 
+/**
+ * Where a page starts when no token says so: after the first `rows` rows of the list in its own order (Page=n
+ * without a PageToken). A repository reads it with LIMIT/OFFSET on the same sort order as its keyset pages.
+ */
+export interface PageOffset {
+  direction: 'offset'
+  rows: number
+}
+
+/** What a repository's list read is given: a token's position, or an offset from the start. */
+export type PagePosition = PageToken | PageOffset
+
 export interface PageRequest {
   pageSize: number
   page: number
@@ -36,20 +48,34 @@ export function parsePageRequest (query: PagingQuery, keyShape: KeyShape): PageR
 /**
  * Reads the page a request names. With a PageToken, the token says where it starts (Page is the client's own
  * count, echoed in meta). With Page=n and no token (a helper library's page(pageNumber)), it is the n-th page of
- * PageSize rows from the start, walked page by page along the same keyset order: docs/fidelity.md, "Page".
+ * PageSize rows from the start, in the same order: docs/fidelity.md, "Page". That page is found with an offset
+ * (one read that skips n × PageSize - 1 rows, however deep) and then read after the row before it, so that its
+ * meta carries the same tokens as the page reached by following next_page_url n times.
  */
-export function readPage<T> (request: PageRequest, keyOf: (item: T) => Array<string | number>, read: (token: PageToken | undefined) => PageResult<T>): { request: PageRequest, result: PageResult<T> } {
+export function readPage<T> (request: PageRequest, keyOf: (item: T) => Array<string | number>, read: (position: PagePosition | undefined) => PageResult<T>): { request: PageRequest, result: PageResult<T> } {
   if (request.token !== undefined || request.page === 0) return { request, result: read(request.token) }
-  let token: PageToken | undefined
-  for (let i = 0; i < request.page; i++) {
-    const skipped = read(token)
-    const last = skipped.items.at(-1)
-    // Past the end: an empty page, as for a token past the last row.
-    if (!skipped.hasMore || last === undefined) return { request: { ...request, token }, result: { items: [], hasMore: false } }
-    token = { direction: 'after', key: keyOf(last) }
+  const { page, pageSize } = request
+  // The last row of page n-1 and what follows it. Far past any list, the offset stays a safe integer.
+  const probe = read({ direction: 'offset', rows: Math.min(page * pageSize - 1, MAX_OFFSET) })
+  const anchor = probe.items[0]
+  if (anchor !== undefined && (probe.hasMore || probe.items.length > 1)) {
+    const token: PageToken = { direction: 'after', key: keyOf(anchor) }
+    return { request: { ...request, token }, result: read(token) }
   }
-  return { request: { ...request, token }, result: read(token) }
+  // Past the end: an empty page whose position is where a walk along next_page_url stops, the start of the list's
+  // last page (its first page when the list has at most one page).
+  const total = probe.total ?? 0
+  const lastPage = Math.max(0, Math.ceil(total / pageSize) - 1)
+  let token: PageToken | undefined
+  if (lastPage > 0) {
+    const before = read({ direction: 'offset', rows: lastPage * pageSize - 1 }).items[0]
+    if (before !== undefined) token = { direction: 'after', key: keyOf(before) }
+  }
+  return { request: { ...request, token }, result: { items: [], hasMore: false } }
 }
+
+/** The largest offset a Page=n read asks for (no list comes near it). */
+const MAX_OFFSET = 2 ** 52
 
 function parsePageSize (value: unknown): number {
   if (value === undefined || value === '') return DEFAULT_PAGE_SIZE
@@ -109,6 +135,8 @@ export interface PageResult<T> {
   items: T[]
   /** There are rows beyond this page in the direction it was read. */
   hasMore: boolean
+  /** Read at an offset that reaches the end of the list: how many rows the list has. */
+  total?: number
 }
 
 /**

@@ -209,3 +209,53 @@ test('TestUsers: fetch the list, replace it with repeated TestUsers fields', asy
   assert.deepEqual((await call(app, 'GET', url)).body.test_users, ['+15552220000'])
   assertTwilioError(await call(app, 'POST', url, {}), 400, 20001, 'Missing required parameter TestUsers in the post body')
 })
+
+/** Every page of the list at `path` with this PageSize, walked along next_page_url from Page=0. */
+async function walkedPages (app: Parameters<typeof call>[0], path: string, pageSize: number): Promise<any[]> {
+  const pages: any[] = []
+  let url: string | null = `${path}?PageSize=${pageSize}`
+  while (url !== null) {
+    const u: URL = new URL(url, 'http://localhost')
+    const res = await call(app, 'GET', u.pathname + u.search)
+    assert.equal(res.status, 200)
+    pages.push(res.body)
+    url = res.body.meta.next_page_url
+  }
+  return pages
+}
+
+test('flows and revisions: Page=n without a PageToken answers what walking next_page_url n times answers, by offset in two reads', async (t) => {
+  let now = Date.parse('2024-06-01T00:00:00Z')
+  // Flows created two per millisecond: pages cross the order's tie-break (the flow's id).
+  const app = await buildTestApp(t, { clock: { now: () => Math.floor(now++ / 2) } })
+  for (let i = 0; i < 23; i++) await createFlow(app, { FriendlyName: `flow ${i}` })
+  await createFlow(app, { FriendlyName: 'theirs' }, ACCOUNT_B)
+  const revised = (await createFlow(app, { FriendlyName: 'revised' })).body.sid as string
+  for (let i = 2; i <= 17; i++) assert.equal((await call(app, 'POST', `/v2/Flows/${revised}`, { Status: 'published', FriendlyName: `revised ${i}`, CommitMessage: `r${i}` })).status, 200)
+  const store = (app as any).store
+  const reads: unknown[] = []
+  for (const name of ['listFlows', 'listRevisions']) {
+    const original = store[name]
+    store[name] = (...args: any[]) => { reads.push(args.at(-1).token); return original(...args) }
+    t.after(() => { store[name] = original })
+  }
+  for (const [path, pageSize, numbers] of [['/v2/Flows', 2, [1, 7, 11, 12, 13, 50]], ['/v1/Flows', 5, [3, 4, 5]], [`/v2/Flows/${revised}/Revisions`, 3, [1, 4, 5, 6, 99]]] as const) {
+    const walked = await walkedPages(app, path, pageSize)
+    assert.equal(walked.flatMap(p => p.flows ?? p.revisions).length, path.endsWith('Revisions') ? 17 : 24)
+    for (const n of numbers) {
+      reads.length = 0
+      const res = await call(app, 'GET', `${path}?PageSize=${pageSize}&Page=${n}`)
+      assert.equal(res.status, 200)
+      if (n < walked.length) assert.deepEqual(res.body, walked[n], `${path} Page=${n}`)
+      else {
+        // Past the end: no rows, positioned where the walk stopped.
+        const key = path.endsWith('Revisions') ? 'revisions' : 'flows'
+        assert.deepEqual(res.body[key], [])
+        assert.equal(res.body.meta.next_page_url, null)
+        assert.equal(new URL(res.body.meta.url).searchParams.get('PageToken'), new URL(walked.at(-1).meta.url).searchParams.get('PageToken'))
+      }
+      assert.ok(reads.length <= 2, `${reads.length} reads for ${path} Page=${n}`)
+      assert.deepEqual(reads[0], { direction: 'offset', rows: n * pageSize - 1 })
+    }
+  }
+})

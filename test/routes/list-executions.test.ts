@@ -234,3 +234,77 @@ test('Page without a PageToken (a helper library\'s page(pageNumber)) reads the 
   assert.equal(past.body.meta.next_page_url, null)
   assertMatchesSpec('v1', 'ListExecution', 200, past.body)
 })
+
+/** Every page of a list at this PageSize, walked along next_page_url from Page=0 (`query` holds its filters). */
+async function walkedPages (app: FastifyInstance, query: string, pageSize: number): Promise<any[]> {
+  const pages: any[] = []
+  let url: string | null = `${EXECUTIONS}?${query}${query === '' ? '' : '&'}PageSize=${pageSize}`
+  while (url !== null) {
+    const u: URL = new URL(url, 'http://localhost')
+    const res = await getList(app, u.pathname + u.search)
+    assert.equal(res.status, 200)
+    pages.push(res.body)
+    url = res.body.meta.next_page_url
+  }
+  return pages
+}
+
+/**
+ * What Page=n without a PageToken answers, from the pages a walk along next_page_url saw: page n as the walk
+ * answered it (its meta too: the same next_page_url, previous_page_url and url with their tokens); past the last
+ * page, no rows and a meta positioned where the walk stopped (the last page's PageToken).
+ */
+function expectedPage (walked: any[], n: number): any {
+  if (n < walked.length) return walked[n]
+  const last: string = walked.at(-1).meta.url
+  const token = new URL(last).searchParams.get('PageToken')
+  const at = (page: number, t: string | null): string => last.replace(/([?&]Page=)\d+.*$/, `$1${page}${t === null ? '' : `&PageToken=${t}`}`)
+  return {
+    executions: [],
+    meta: {
+      ...walked.at(-1).meta,
+      page: n,
+      url: at(n, token),
+      next_page_url: null,
+      previous_page_url: token === null ? null : at(n - 1, `PB${token.slice(2)}`)
+    }
+  }
+}
+
+test('Page=n without a PageToken jumps to the page in two reads, whatever n, and answers what walking next_page_url n times answers', async (t) => {
+  const { app, clock, create } = await appWithClock(t)
+  // Executions sharing a millisecond too, so that the order's tie-break (creation order) is crossed by pages.
+  for (let i = 0; i < 250; i++) await create(i % 4 === 0 ? 0 : 1000)
+  const store = (app as any).store
+  const listExecutions = store.listExecutions
+  const positions: unknown[] = []
+  store.listExecutions = (...args: any[]) => { positions.push(args[2].token); return listExecutions(...args) }
+  t.after(() => { store.listExecutions = listExecutions })
+  const middle = new Date(T0 + 100_000).toISOString()
+
+  for (const [query, pageSize, pageNumbers] of [
+    ['', 1, [1, 2, 137, 248, 249, 250, 251, 4990]],
+    ['', 7, [1, 30, 35, 36, 40]],
+    ['', 50, [4, 5, 6]],
+    ['', 1000, [1, 3]],
+    [`DateCreatedFrom=${encodeURIComponent(middle)}`, 9, [1, 4, 5, 6, 99]]
+  ] as Array<[string, number, number[]]>) {
+    const walked = await walkedPages(app, query, pageSize)
+    for (const n of pageNumbers) {
+      positions.length = 0
+      const res = await getList(app, `${EXECUTIONS}?${query}${query === '' ? '' : '&'}PageSize=${pageSize}&Page=${n}`)
+      assert.equal(res.status, 200)
+      assertMatchesSpec('v1', 'ListExecution', 200, res.body)
+      assert.deepEqual(res.body, expectedPage(walked, n), `${query} PageSize=${pageSize} Page=${n}`)
+      // One read at the offset, then the page itself (or, past the end, the last page's start): never one per page.
+      assert.ok(positions.length <= 2, `${positions.length} reads for Page=${n}`)
+      assert.deepEqual(positions[0], { direction: 'offset', rows: n * pageSize - 1 })
+    }
+  }
+  // A Page so large that Page × PageSize is past any integer SQLite takes: an empty page, not a 500.
+  clock.t += 1000
+  const far = await getList(app, `${EXECUTIONS}?PageSize=1000&Page=999999999999999`)
+  assert.equal(far.status, 200)
+  assert.deepEqual(far.body.executions, [])
+  assert.equal(far.body.meta.next_page_url, null)
+})
