@@ -221,7 +221,7 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
     if (f.account !== undefined) accountOf(f.account)
     if (f.flow !== undefined) flowSidOf(f.flow)
     if (f.status !== undefined && f.status !== 'active' && f.status !== 'ended') throw invalidParameter('status', 'must be active or ended')
-    if (f.before !== undefined && !/^\d{1,16}\.\d{1,16}$/.test(f.before)) throw invalidParameter('before', 'must be a page cursor from an "Older executions" link')
+    if (f.before !== undefined && !/^\d{1,16}\.\d{1,16}$/.test(f.before)) throw invalidParameter('before', 'must be a page cursor from an "Older executions" or "Search older" link')
     return f
   }
 
@@ -230,21 +230,24 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
     if (f.flow !== undefined) {
       flowId = store.flowIdOf(f.flow, f.account)
       // A flow no account has: nothing to list.
-      if (flowId === undefined) return executionsFragment([], new Map(), f, undefined)
+      if (flowId === undefined) return executionsFragment([], new Map(), f, {})
     }
     const [date, id] = f.before === undefined ? [] : f.before.split('.').map(Number)
-    const rows = store.listAllExecutions({
+    const { rows, scannedTo } = store.listAllExecutions({
       accountSid: f.account,
       flowId,
       status: f.status as 'active' | 'ended' | undefined,
       contact: f.contact,
       before: date === undefined || id === undefined ? undefined : { date, id },
-      limit: PAGE_SIZE + 1
+      limit: PAGE_SIZE + 1,
+      scan: inspectorLimits.scanRows
     })
     const page = rows.slice(0, PAGE_SIZE)
     const last = page.at(-1)
-    const next = rows.length > PAGE_SIZE && last !== undefined ? `${last.dateCreated}.${last.id}` : undefined
-    return executionsFragment(page, flowNames(page), f, next)
+    if (rows.length > PAGE_SIZE && last !== undefined) return executionsFragment(page, flowNames(page), f, { next: `${last.dateCreated}.${last.id}` })
+    // A page the bounded scan left short: older executions were not examined yet.
+    const searchOlder = scannedTo === undefined ? undefined : { from: `${scannedTo.date}.${scannedTo.id}`, scanned: inspectorLimits.scanRows }
+    return executionsFragment(page, flowNames(page), f, { searchOlder })
   }
 
   // The executions view is made of the database and the query only: kept while the database is unchanged.

@@ -76,15 +76,24 @@ export interface ExecutionFilters {
   before?: string | undefined
 }
 
-export function executionsFragment (rows: readonly ExecutionRecord[], names: ReadonlyMap<string, string>, filters: ExecutionFilters, next: string | undefined): Html {
+export interface ExecutionsPaging {
+  /** The cursor of the next page (a full page). */
+  next?: string | undefined
+  /** A page cut short by the bounded scan: where the search for older matches goes on, and how many it examined. */
+  searchOlder?: { from: string, scanned: number } | undefined
+}
+
+export function executionsFragment (rows: readonly ExecutionRecord[], names: ReadonlyMap<string, string>, filters: ExecutionFilters, paging: ExecutionsPaging): Html {
   const url = `${ROOT}fragments/executions${qs({ ...filters })}`
   // Only the first page follows changes live; older pages stay as read.
   const live = filters.before === undefined ? ' data-live="executions"' : ''
+  const older = paging.searchOlder
+  const filtered = filters.flow !== undefined || filters.status !== undefined || filters.contact !== undefined || filters.account !== undefined
   return html`<section id="executions"${raw(live)} hx-get="${url}" hx-trigger="refresh" hx-swap="outerHTML" aria-label="Executions, newest first">
 <table>
 <thead><tr><th scope="col">Execution</th><th scope="col">Flow</th><th scope="col">Contact</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Ended</th></tr></thead>
 <tbody>
-${rows.length === 0 ? html`<tr><td colspan="6" class="muted">No executions${filters.flow !== undefined || filters.status !== undefined || filters.contact !== undefined ? ' match these filters' : ' yet: start one over REST, by SMS or by call'}.</td></tr>` : ''}
+${rows.length === 0 && older === undefined ? html`<tr><td colspan="6" class="muted">No ${filters.before !== undefined ? 'older ' : ''}executions${filtered ? ' match these filters' : ' yet: start one over REST, by SMS or by call'}.</td></tr>` : ''}
 ${rows.map(e => html`<tr data-execution="${e.sid}">
 <td class="mono"><a href="${ROOT}executions/${e.sid}">${e.sid}</a></td>
 <td>${names.get(`${e.accountSid}/${e.flowSid}`) ?? e.flowSid}<div class="muted mono">${e.flowSid}</div></td>
@@ -95,9 +104,11 @@ ${rows.map(e => html`<tr data-execution="${e.sid}">
 </tr>`)}
 </tbody>
 </table>
+${older !== undefined ? html`<p class="muted" id="search-note">Searched ${older.scanned.toLocaleString('en-US')} ${filters.before !== undefined ? 'older ' : ''}executions: ${rows.length === 0 ? 'none match' : `${rows.length} ${rows.length === 1 ? 'matches' : 'match'}`} these filters. Older executions were not searched yet.</p>` : ''}
 <nav class="pager" aria-label="Pages">
 ${filters.before !== undefined ? html`<a href="${ROOT}${qs({ ...filters, before: undefined })}">Newest</a>` : ''}
-${next !== undefined ? html`<a href="${ROOT}${qs({ ...filters, before: next })}">Older executions</a>` : ''}
+${paging.next !== undefined ? html`<a href="${ROOT}${qs({ ...filters, before: paging.next })}">Older executions</a>` : ''}
+${older !== undefined ? html`<a href="${ROOT}${qs({ ...filters, before: older.from })}">Search older</a>` : ''}
 </nav>
 </section>`
 }

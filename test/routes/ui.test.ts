@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { ACCOUNT_A, assertTwilioError, buildTestApp, call, createExecution, idle } from '../support/helper.js'
+import { ACCOUNT_A, ACCOUNT_B, assertTwilioError, buildTestApp, call, createExecution, idle } from '../support/helper.js'
 import { flowOf, publish, start, widget } from '../support/engine-helper.js'
 import { askDefinition, exportFixture } from '../support/flows.js'
 import { server } from '../support/http-server.js'
@@ -164,7 +164,7 @@ test('each list page reads one index (or the table by rowid from the page edge):
   assert.ok(plans.length >= 4)
   for (const plan of plans) {
     assert.doesNotMatch(plan, /SCAN e\b(?! USING)|TEMP B-TREE/, plan)
-    assert.match(plan, /SEARCH e USING (INDEX|INTEGER PRIMARY KEY)/, plan)
+    assert.match(plan, /SEARCH e USING ((COVERING )?INDEX|INTEGER PRIMARY KEY)/, plan)
   }
 })
 
@@ -233,4 +233,48 @@ test('list pages refuse a repeated filter (400 20001); the Flows view says how m
   assert.equal([...flows.matchAll(/<tr data-flow=/g)].length, 2, 'the newest two')
   assert.match(flows, new RegExp(`Account <span class="mono">${ACCOUNT_A.sid}</span> has 1 more flow than the newest 2 shown here`))
   assert.doesNotMatch(flows, /One<\/a>/, 'the oldest is the one left out')
+})
+
+test('a filtered page examines at most a bounded number of executions, then offers "Search older", which goes on from there', async (t) => {
+  const app = await buildTestApp(t)
+  const scanRows = inspectorLimits.scanRows
+  t.after(() => { inspectorLimits.scanRows = scanRows })
+  inspectorLimits.scanRows = 50
+  const quick = await publish(app, flowOf('Done', [widget('Done', 'set-variables', { variables: [] }, [{ event: 'next' }])]), 'Quick')
+  await app.inject({ method: 'POST', url: '/__emulator/clock', payload: { freeze: true } })
+  // Account B's three executions are the oldest of 200.
+  const theirs: string[] = []
+  for (let i = 0; i < 3; i++) theirs.push((await createExecution(app, { To: `+1555100${i}` }, { version: 'v2', flow: 'FW' + 'b'.repeat(32), who: ACCOUNT_B })).body.sid)
+  for (let i = 0; i < 197; i++) await createExecution(app, { To: `+1555000${String(i).padStart(4, '0')}` }, { version: 'v2', flow: quick })
+  await idle(app)
+
+  let url = `${UI}/?account=${ACCOUNT_B.sid}`
+  const first = (await page(app, url)).body
+  assert.doesNotMatch(first, /data-execution=/)
+  assert.match(first, /Searched 50 executions: none match these filters\. Older executions were not searched yet\./)
+  assert.doesNotMatch(first, /No executions match/, 'it does not claim there are none')
+  const found: string[] = []
+  let hops = 0
+  for (; hops < 10; hops++) {
+    const body = (await page(app, url)).body
+    found.push(...[...body.matchAll(/data-execution="(FN[0-9a-f]{32})"/g)].map(m => m[1] as string))
+    const next = /<a href="([^"]*)">Search older<\/a>/.exec(body)?.[1]
+    if (next === undefined) break
+    url = next.replace(/&amp;/g, '&')
+  }
+  assert.deepEqual(found, [...theirs].reverse(), 'the search reaches account B\'s executions, newest first, each once')
+  assert.equal(hops, 3, '50 + 50 + 50 examined, then the last 50 hold the matches')
+  const last = (await page(app, url)).body
+  assert.doesNotMatch(last, /Searched/, 'the last 50 were all there was: the scan was not cut short')
+  assert.doesNotMatch(last, /Search older/)
+
+  // Filters the index applies itself read only the rows shown: no bound, no link.
+  const byFlow = (await page(app, `${UI}/fragments/executions?flow=${quick}`)).body
+  assert.equal([...byFlow.matchAll(/data-execution=/g)].length, 50)
+  assert.doesNotMatch(byFlow, /Search older/)
+  assert.match(byFlow, />Older executions</)
+  // A flow's ended executions: the status filter applies along the flow's index, so the scan is bounded there too.
+  const ended = (await page(app, `${UI}/fragments/executions?flow=${quick}&status=active`)).body
+  assert.match(ended, /Searched 50 executions: none match/)
+  assert.match(ended, />Search older</)
 })
