@@ -81,9 +81,9 @@ async function main (): Promise<void> {
 }
 
 /**
- * What a person starting the emulator needs first: where it listens, its database, its accounts (SIDs only; the
- * default account's well-known token excepted), the flows it has with their webhook URLs, the inspector, and a
- * warning when it listens beyond this machine without STUDIO_ADMIN_TOKEN.
+ * What a person starting the emulator needs first: where it listens, its database, its accounts (SIDs only, never a
+ * token; the default account's is pointed to in the README), the flows it has with their webhook URLs, the inspector,
+ * and a warning when it listens beyond this machine without STUDIO_ADMIN_TOKEN.
  */
 function banner (app: Awaited<ReturnType<typeof buildApp>>, config: ReturnType<typeof loadConfig>, port: number): void {
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host
@@ -94,8 +94,7 @@ function banner (app: Awaited<ReturnType<typeof buildApp>>, config: ReturnType<t
   const accounts = [...new Set([...config.accounts.map(a => a.sid), ...config.apiKeys.map(k => k.accountSid)])]
   app.log.info({ banner: true, accounts }, `Accounts: ${accounts.join(', ')}`)
   if (config.usingDefaultAccount) {
-    const a = config.accounts[0]
-    app.log.info({ banner: true }, `no STUDIO_ACCOUNTS set: using the default account ${a?.sid} with auth token ${a?.authToken}`)
+    app.log.info({ banner: true, account: config.accounts[0]?.sid }, `no STUDIO_ACCOUNTS set: using the default account ${config.accounts[0]?.sid ?? ''}; its auth token is the default one README.md documents (STUDIO_ACCOUNTS sets your own)`)
   }
   for (const account of accounts) {
     for (const f of app.store.listFlows(account, { pageSize: 1000 }).items) {

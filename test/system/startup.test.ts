@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { DEFAULT_ACCOUNT } from '../../src/config.js'
 import { builtServer } from '../support/emulator-build.js'
 import { startEmulator } from '../support/properties.js'
 
@@ -38,6 +39,19 @@ test('the banner names the URL, database, accounts (never their tokens), each fl
   for (const f of flows) assert.equal(f.webhook, `${base}/v1/Accounts/${ACCOUNT}/Flows/${String(f.flow)}`)
   assert.ok(!p.output().stdout.includes(TOKEN), 'no auth token in the log')
   assert.ok(!messages.some(m => m.includes('without STUDIO_ADMIN_TOKEN')), 'no warning on loopback')
+})
+
+test('without STUDIO_ACCOUNTS the banner names the default account by its SID, never its token', async (t) => {
+  const p = startEmulator(['--port', '0', '--db', ':memory:'])
+  t.after(p.kill)
+  await p.url()
+  await until(() => p.output().stdout.includes('STUDIO_ACCOUNTS'))
+  const { stdout } = p.output()
+  const line = lines(stdout).find(l => String(l.msg).includes('no STUDIO_ACCOUNTS set'))
+  assert.match(String(line?.msg), /the default account ACa{32}\b/, stdout)
+  assert.match(String(line?.msg), /README/, 'it says where the token is documented')
+  // The token (32 a's) is also the tail of the SID (AC and 32 a's): only a token standing on its own is a leak.
+  assert.doesNotMatch(stdout, new RegExp(`(?<![A-Za-z0-9])${DEFAULT_ACCOUNT.authToken}(?![A-Za-z0-9])`), 'the default auth token is not logged')
 })
 
 test('listening beyond loopback without STUDIO_ADMIN_TOKEN prints a clear warning; with the token, none', async (t) => {
