@@ -37,7 +37,7 @@ import { createCallService } from './studio/calls.js'
 import { createInboundService } from './studio/inbound.js'
 import { createExecutionWriter } from './studio/execution-writer.js'
 import { createExecutionService } from './studio/executions.js'
-import { FlowFileError, createFlowService, readSeed } from './studio/flows.js'
+import { FlowFileError, createFlowService, emptySeedWarning, readSeed } from './studio/flows.js'
 import { newSid, seededSidSequence, useSidSequence } from './twilio/sid.js'
 
 export interface AppOptions {
@@ -181,7 +181,10 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     if (config.flowsDir !== undefined) flows.loadDirectory(config.flowsDir, only ?? accountSids)
   }
   try {
-    if (config.seed !== undefined) seed = readSeed(config.seed)
+    if (config.seed !== undefined) {
+      seed = readSeed(config.seed)
+      if (seed.snapshot === undefined && seed.files.length === 0) app.log.warn({ seed: config.seed }, emptySeedWarning(config.seed))
+    }
     if (seed !== undefined && !store.hasData()) seedFlows()
     else if (config.flowsDir !== undefined) flows.loadDirectory(config.flowsDir, accountSids)
   } catch (err) {

@@ -242,6 +242,11 @@ export function readSeed (path: string): { snapshot: unknown, files: FlowFile[] 
   return { snapshot: snapshots.length === 0 ? undefined : readJsonFile(join(path, snapshots[0] as string)), files: readFlowFiles(path) }
 }
 
+/** The warning logged at start when STUDIO_SEED names a folder with neither flow files nor a snapshot. */
+export function emptySeedWarning (path: string): string {
+  return `STUDIO_SEED ${path} has no *.json flow files and no snapshot: the seed loads nothing, at start or by a reset`
+}
+
 const isSnapshot = (doc: unknown): boolean => doc !== null && typeof doc === 'object' && (doc as JsonObject).format === SNAPSHOT_FORMAT
 
 function readJsonFile (file: string): unknown {

@@ -1,7 +1,7 @@
 // What a person sees when the emulator starts (a real process): the banner (where it listens, the database, the
 // accounts without their tokens, each flow with its webhook URL, the inspector), the warning when it listens beyond
-// this machine without STUDIO_ADMIN_TOKEN, the warning for an empty flows folder, one log line per failing widget,
-// --help aligned, and an empty PORT refused.
+// this machine without STUDIO_ADMIN_TOKEN, the warnings for an empty flows or seed folder, one log line per failing
+// widget, --help aligned, and an empty PORT refused.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -69,13 +69,19 @@ test('listening beyond loopback without STUDIO_ADMIN_TOKEN prints a clear warnin
   assert.ok(!guarded.output().stdout.includes('without STUDIO_ADMIN_TOKEN'))
 })
 
-test('an empty flows folder is a warning; a widget that fails logs one line saying why', async (t) => {
+test('an empty flows folder and an empty seed folder are warnings; a widget that fails logs one line saying why', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'studio-empty-flows-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
-  const p = startEmulator(['--port', '0', '--db', ':memory:', '--flows-dir', dir])
+  const seed = mkdtempSync(join(tmpdir(), 'studio-empty-seed-'))
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true })
+    rmSync(seed, { recursive: true, force: true })
+  })
+  const p = startEmulator(['--port', '0', '--db', ':memory:', '--flows-dir', dir, '--seed', seed])
   t.after(p.kill)
   const base = await p.url()
-  assert.ok(lines(p.output().stdout).some(l => l.level === 40 && String(l.msg).includes('has no *.json flow files')), p.output().stdout)
+  const warnings = lines(p.output().stdout).filter(l => l.level === 40).map(l => String(l.msg))
+  assert.ok(warnings.includes(`STUDIO_FLOWS_DIR ${dir} has no *.json flow files: no flows were loaded`), p.output().stdout)
+  assert.ok(warnings.includes(`STUDIO_SEED ${seed} has no *.json flow files and no snapshot: the seed loads nothing, at start or by a reset`), p.output().stdout)
   const auth = 'Basic ' + Buffer.from('ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa').toString('base64')
   const definition = {
     initial_state: 'Trigger',
