@@ -9,6 +9,7 @@ import { ACCOUNT_A, ACCOUNT_B, assertTwilioError, buildTestApp, call, createExec
 import { flowOf, publish, start, widget } from '../support/engine-helper.js'
 import { askDefinition, exportFixture } from '../support/flows.js'
 import { server } from '../support/http-server.js'
+import { sink, until } from '../support/event-sink.js'
 import { inspectorLimits } from '../../src/routes/ui.js'
 
 const UI = '/__emulator/ui'
@@ -277,4 +278,81 @@ test('a filtered page examines at most a bounded number of executions, then offe
   const ended = (await page(app, `${UI}/fragments/executions?flow=${quick}&status=active`)).body
   assert.match(ended, /Searched 50 executions: none match/)
   assert.match(ended, />Search older</)
+})
+
+test('start by SMS: the page goes to the new execution, which shows the message that started it and the question it sent', async (t) => {
+  const app = await buildTestApp(t)
+  const flow = await publish(app, askDefinition(), 'Survey')
+  const sent = await act(app, 'sms', { account: ACCOUNT_A.sid, flow, from: '+15550001111', to: '+15559990000', body: 'hi there' })
+  assert.equal(sent.status, 204)
+  const target = String(sent.headers['hx-redirect'])
+  const sid = /^\/__emulator\/ui\/executions\/(FN[0-9a-f]{32})$/.exec(target)?.[1] as string
+  assert.ok(sid !== undefined, target)
+  const execution = (await call(app, 'GET', `/v2/Flows/${flow}/Executions/${sid}`)).body
+  assert.equal(execution.status, 'active')
+  assert.equal(execution.contact_channel_address, '+15550001111')
+  const body = (await page(app, target)).body
+  assert.match(body, /<li class="in">.*<strong>\+15550001111<\/strong> → \+15559990000: hi there/s, 'the SMS that started it')
+  assert.match(body, /<li class="out">.*<strong>Ask<\/strong> sent to \+15550001111: What is your name\?/s, 'the question it sent')
+  assert.match(body, /aria-label="Reply as contact"/)
+})
+
+test('the clock: +1 min, +1 day and a number of minutes move it by that much', async (t) => {
+  const app = await buildTestApp(t)
+  const offset = async () => (await app.inject({ method: 'GET', url: '/__emulator/clock' })).json().offset_ms as number
+  assert.equal(await offset(), 0)
+  const header = (await page(app, `${UI}/fragments/clock`)).body
+  for (const label of ['+1 min', '+1 h', '+1 day']) assert.match(header, new RegExp(`>\\${label}</button>`), label)
+  assert.equal((await act(app, 'clock', { advance_ms: '60000' })).status, 204)
+  assert.equal(await offset(), 60_000)
+  assert.equal((await act(app, 'clock', { advance_ms: '86400000' })).status, 204)
+  assert.equal(await offset(), 60_000 + 86_400_000)
+  assert.equal((await act(app, 'clock', { advance_minutes: '7.5' })).status, 204)
+  assert.equal(await offset(), 60_000 + 86_400_000 + 450_000)
+  assert.match((await page(app, `${UI}/fragments/clock`)).body, /\(\+86910 s\)/, 'the header shows the offset')
+})
+
+test('faults and widget-event choices: added from the page, listed on it, cleared; Reset deletes the data', async (t) => {
+  const app = await buildTestApp(t)
+  const flow = await publish(app, askDefinition(), 'Survey')
+  assert.equal((await act(app, 'faults', { method: 'POST', path: '/v2/Flows/*/Executions', status: '503', message: 'Down for a bit', times: '2' })).status, 204)
+  assert.equal((await act(app, 'widget-events', { widget: 'Ask', event: 'deliveryFailure', flow_sid: flow, publish: '{"ErrorCode":"30003"}', times: '1' })).status, 204)
+  const rules = (await page(app, `${UI}/rules`)).body
+  assert.match(rules, /<td>POST<\/td><td class="mono">\/v2\/Flows\/\*\/Executions<\/td><td>503 20503 Down for a bit<\/td><td>2<\/td>/)
+  assert.match(rules, new RegExp(`<td>Ask</td><td>deliveryFailure</td><td class="mono">${flow}</td><td class="mono">\\{&quot;ErrorCode&quot;:&quot;30003&quot;\\}</td><td>1</td>`))
+  const refused = await createExecution(app, { To: '+15550001111' }, { version: 'v2', flow })
+  assert.equal(refused.status, 503, 'the fault rule is live')
+  assert.equal((await act(app, 'faults/clear')).status, 204)
+  assert.equal((await act(app, 'widget-events/clear')).status, 204)
+  const cleared = (await page(app, `${UI}/rules`)).body
+  assert.match(cleared, /No fault rules\./)
+  assert.match(cleared, /No choices\./)
+  assert.equal((await createExecution(app, { To: '+15550001111' }, { version: 'v2', flow })).status, 201, 'no fault any more')
+
+  assert.equal((await act(app, 'reset')).status, 204)
+  const tables = (await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json().tables
+  assert.deepEqual([tables.flows, tables.executions], [[], []], 'every flow and execution deleted')
+  assert.match((await page(app, `${UI}/`)).body, /No executions yet/)
+})
+
+test('the events page shows each event\'s delivery state: pending while the sink fails, delivered once it answers', async (t) => {
+  let up = false
+  const s = await sink(t, () => up ? 204 : 503)
+  const app = await buildTestApp(t, { raw: { eventsUrl: s.url }, eventRetry: { initialMs: 60_000, maxMs: 60_000 } })
+  const flow = await publish(app, askDefinition(), 'Survey')
+  const sid = await start(app, flow, { To: '+15550001111' })
+  await until('a failed delivery', () => s.requests.length > 0)
+  const rowsOf = (body: string) => [...body.matchAll(/<tr><td><time[^]*?<\/tr>/g)].map(m => m[0]).filter(r => r.includes(sid))
+  const pending = (await page(app, `${UI}/events`)).body
+  assert.match(pending, new RegExp(`Sink <span class="mono">${s.url.replace(/[.]/g, '\\.')}</span>`))
+  assert.ok(rowsOf(pending).length > 0)
+  for (const row of rowsOf(pending)) assert.match(row, /<td>pending<\/td><td>[1-9]\d*<\/td><td>[^<]*503/, row)
+  assert.match(pending, /Retry pending now/)
+  up = true
+  assert.equal((await act(app, 'events/retry')).status, 204)
+  await until('delivery', () => s.delivered().length > 0)
+  await until('every event delivered', async () => !(await page(app, `${UI}/events`)).body.includes('<td>pending</td>'))
+  const delivered = (await page(app, `${UI}/events`)).body
+  for (const row of rowsOf(delivered)) assert.match(row, /<td>delivered<\/td>/, row)
+  assert.match(delivered, /, 0 pending/)
 })
