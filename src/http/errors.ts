@@ -5,7 +5,7 @@ import {
   ResourceMissing, TwilioError, authenticationFailed, clientError, internalError, invalidParameter, malformedRequest,
   missingParameter, payloadTooLarge, resourceNotFound, unsupportedMediaType
 } from '../twilio/errors.js'
-import { CORS_HEADERS } from './headers.js'
+import { CORS_HEADERS, isTwilioApiPath, twilioApiHeaders } from './headers.js'
 
 /** The path Twilio names in a 404: the request's, with its API version and without the query ("/v1/Flows/FW…/Executions"). */
 export function resourcePath (url: string): string {
@@ -125,15 +125,30 @@ declare module 'fastify' {
 
 /**
  * Errors Fastify meets before routing: a path that does not percent-decode (400) and a path parameter longer
- * than the router takes (a SID that long names nothing: 404), both in Twilio's shape with a request id.
+ * than the router takes (a SID that long names nothing: 404), both in Twilio's shape with a request id. No hook
+ * runs this early, so the answer is written here with every header a routed answer gets: Twilio-Request-Id, CORS
+ * and, under /v1 and /v2, Twilio-Request-Duration, Twilio-Concurrent-Requests and the constant ones.
+ * `inFlight` is how many other API requests are being answered (the count app.ts keeps for its onSend hook).
  */
-export function frameworkErrors (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH'
-    ? resourceNotFound(resourcePath(request.url))
-    : malformedRequest('the URL is not validly percent-encoded')
-  // Written raw: Fastify would add a charset to the JSON type, and no onSend hook runs this early.
-  const body = JSON.stringify(e.toJSON())
-  reply.hijack()
-  reply.raw.writeHead(e.status, { 'twilio-request-id': request.id, ...CORS_HEADERS, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
-  reply.raw.end(body)
+export function frameworkErrorsFor (inFlight: () => number) {
+  return function frameworkErrors (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+    const started = performance.now()
+    const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? resourceNotFound(resourcePath(request.url))
+      : malformedRequest('the URL is not validly percent-encoded')
+    // Written raw: Fastify would add a charset to the JSON type.
+    const body = JSON.stringify(e.toJSON())
+    reply.hijack()
+    reply.raw.writeHead(e.status, {
+      'twilio-request-id': request.id,
+      ...CORS_HEADERS,
+      ...(isTwilioApiPath(request.url) && twilioApiHeaders(performance.now() - started, inFlight() + 1)),
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body)
+    })
+    reply.raw.end(body)
+  }
 }
+
+/** frameworkErrors for an app that does not count its requests in flight: the one answered here is counted. */
+export const frameworkErrors = frameworkErrorsFor(() => 0)

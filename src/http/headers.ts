@@ -13,3 +13,19 @@ export const CORS_HEADERS = {
 
 /** The other headers Twilio's API sends with every response (Twilio-Request-Id and -Duration are per request). */
 export const TWILIO_HEADERS = { 'x-api-domain': 'studio.twilio.com', 'x-home-region': 'us1', 'x-powered-by': 'AT-5000', 'x-shenanigans': 'none' } as const
+
+/** A request to Twilio's API (/v1/…, /v2/…): its answers carry Twilio's headers below. */
+export const isTwilioApiPath = (url: string): boolean => url.startsWith('/v1/') || url.startsWith('/v2/')
+
+/**
+ * Twilio's headers for an answer of its API, beside Twilio-Request-Id and CORS: Twilio-Request-Duration (the
+ * seconds the request took, three decimals), Twilio-Concurrent-Requests (the API requests being answered at that
+ * moment, this one included, so at least 1) and the constant ones.
+ */
+export function twilioApiHeaders (elapsedMs: number, concurrent: number): Record<string, string> {
+  return {
+    'twilio-request-duration': (Math.max(0, elapsedMs) / 1000).toFixed(3),
+    'twilio-concurrent-requests': String(Math.max(1, concurrent)),
+    ...TWILIO_HEADERS
+  }
+}

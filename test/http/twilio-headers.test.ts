@@ -3,7 +3,9 @@
 // the `detail` sentence of a 401 body.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { FLOW, assertTwilioError, buildTestApp, call } from '../support/helper.js'
+import Fastify from 'fastify'
+import { frameworkErrorsFor } from '../../src/http/errors.js'
+import { FLOW, assertTwilioError, buildTestApp, call, createExecution } from '../support/helper.js'
 
 const CORS = {
   'access-control-allow-origin': '*',
@@ -14,6 +16,17 @@ const CORS = {
 }
 
 const corsOf = (headers: Record<string, unknown>) => Object.fromEntries(Object.keys(CORS).map(k => [k, headers[k]]))
+
+/** Twilio's own headers on an API answer: the per-request two in their form, the constant ones exactly. */
+function assertTwilioHeaders (headers: Record<string, unknown>, what: string): void {
+  assert.match(String(headers['twilio-request-id']), /^RQ[0-9a-f]{32}$/, what)
+  assert.match(String(headers['twilio-request-duration']), /^\d+\.\d{3}$/, what)
+  assert.match(String(headers['twilio-concurrent-requests']), /^[1-9]\d*$/, what)
+  assert.deepEqual(
+    ['x-api-domain', 'x-home-region', 'x-powered-by', 'x-shenanigans'].map(k => headers[k]),
+    ['studio.twilio.com', 'us1', 'AT-5000', 'none'], what)
+  assert.deepEqual(corsOf(headers), CORS, what)
+}
 
 test('every Twilio API answer carries Twilio\'s headers, JSON typed exactly application/json', async (t) => {
   const app = await buildTestApp(t)
@@ -74,4 +87,53 @@ test('Twilio-Concurrent-Requests counts the requests being answered: back to 1 a
   const res = await fetch(`${base}/v2/Flows`, { headers: auth })
   assert.equal(res.status, 200)
   assert.equal(res.headers.get('twilio-concurrent-requests'), '1')
+})
+
+test('answers made before routing (a URL that does not percent-decode, a path segment too long) carry Twilio\'s headers too', async (t) => {
+  const app = await buildTestApp(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  // As a browser or curl sends them, over a real socket.
+  for (const [path, status, code] of [
+    ['/v2/Flows/%zz', 400, 20001],
+    [`/v1/Flows/${FLOW}/Executions/%E0%A4%A`, 400, 20001],
+    [`/v2/Flows/FW${'0'.repeat(200)}`, 404, 20404]
+  ] as const) {
+    const res = await fetch(base + path, { headers: { authorization: 'Basic ' + Buffer.from(`AC${'1'.repeat(32)}:token-a-0123456789abcdef01234567`).toString('base64') } })
+    const headers = Object.fromEntries(res.headers)
+    assertTwilioError({ status: res.status, body: await res.json(), headers }, status, code)
+    assert.equal(headers['content-type'], 'application/json', path)
+    assertTwilioHeaders(headers, path)
+  }
+  // Outside /v1 and /v2: CORS and a request id, not Twilio's API headers.
+  const outside = await fetch(`${base}/__emulator/%zz`)
+  assert.equal(outside.status, 400)
+  assert.deepEqual(corsOf(Object.fromEntries(outside.headers)), CORS)
+  assert.equal(outside.headers.get('x-api-domain'), null)
+  assert.equal(outside.headers.get('twilio-request-duration'), null)
+})
+
+test('an answer made before routing counts the API requests in flight that it is told of, and itself', async (t) => {
+  const app = Fastify({ frameworkErrors: frameworkErrorsFor(() => 2) })
+  t.after(async () => { await app.close() })
+  app.get('/v2/Flows/:Sid', async () => ({}))
+  const res = await app.inject({ method: 'GET', url: '/v2/Flows/%zz' })
+  assert.equal(res.statusCode, 400)
+  assert.equal(res.headers['twilio-concurrent-requests'], '3')
+  assert.match(String(res.headers['twilio-request-duration']), /^\d+\.\d{3}$/)
+})
+
+test('a successful execution create, fetch, Context and Steps answer is typed exactly application/json, with Twilio\'s headers', async (t) => {
+  const app = await buildTestApp(t)
+  for (const version of ['v1', 'v2'] as const) {
+    const created = await createExecution(app, { To: `+1555000${version === 'v1' ? 1 : 2}` }, { version })
+    assert.equal(created.status, version === 'v1' ? 200 : 201)
+    const execution = `/${version}/Flows/${FLOW}/Executions/${created.body.sid as string}`
+    const answers = [['create', created], ...await Promise.all(['', '/Context', '/Steps'].map(async p => [p, await call(app, 'GET', execution + p)] as const))] as const
+    for (const [what, res] of answers) {
+      assert.equal(res.status < 300, true, `${version} ${what}`)
+      assert.equal(res.headers['content-type'], 'application/json', `${version} ${what}`)
+      assertTwilioHeaders(res.headers, `${version} ${what}`)
+    }
+  }
 })
