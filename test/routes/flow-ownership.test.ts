@@ -50,3 +50,23 @@ test('auto mode: a FlowSid another account owns is a 404 for this account, never
   // An unused FlowSid still registers on first use in auto mode.
   assert.equal((await createExecution(app, {}, { who: ACCOUNT_B, flow: 'FW' + 'c'.repeat(32) })).status, 200)
 })
+
+test('auto mode: Twilio\'s SMS and incoming-call webhooks posted to another account\'s FlowSid answer 404 and register nothing', async (t) => {
+  const app = await buildTestApp(t)
+  assert.equal((await createExecution(app, {}, { who: ACCOUNT_A })).status, 200)
+  const before = (await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json().tables
+  // As Twilio posts them to account B's webhook URL for A's flow: form fields, no Basic auth.
+  const webhook = `/v1/Accounts/${ACCOUNT_B.sid}/Flows/${FLOW}`
+  const sms = { MessageSid: 'SM' + '1'.repeat(32), SmsSid: 'SM' + '1'.repeat(32), AccountSid: ACCOUNT_B.sid, From: '+15551112222', To: '+15553334444', Body: 'hi', NumMedia: '0', NumSegments: '1', SmsStatus: 'received', ApiVersion: '2010-04-01' }
+  const callFields = { CallSid: 'CA' + '2'.repeat(32), AccountSid: ACCOUNT_B.sid, From: '+15551112222', To: '+15553334444', CallStatus: 'ringing', Direction: 'inbound', ApiVersion: '2010-04-01' }
+  for (const [what, fields] of [['SMS', sms], ['incoming call', callFields]] as const) {
+    const res = await app.inject({ method: 'POST', url: webhook, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString() })
+    assertTwilioError({ status: res.statusCode, body: res.json(), headers: res.headers }, 404, 20404, `The requested resource ${webhook} was not found`)
+    assert.equal(res.statusCode, 404, what)
+  }
+  const after = (await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json().tables
+  assert.deepEqual(after.flows, before.flows, 'no flow registered for account B')
+  assert.deepEqual(after.executions, before.executions, 'no execution started')
+  assert.deepEqual([after.flows.map((f: any) => f.account_sid), after.executions.length], [[ACCOUNT_A.sid], 1])
+  assertTwilioError(await call(app, 'GET', `/v1/Flows/${FLOW}/Executions`, undefined, ACCOUNT_B), 404, 20404)
+})
