@@ -356,3 +356,40 @@ test('the events page shows each event\'s delivery state: pending while the sink
   for (const row of rowsOf(delivered)) assert.match(row, /<td>delivered<\/td>/, row)
   assert.match(delivered, /, 0 pending/)
 })
+
+test('what the pages show: flows with status, revision and webhook URL; an execution\'s steps with their context, its Context as a tree, its times; the journal\'s status and body', async (t) => {
+  const app = await buildTestApp(t)
+  const flow = await publish(app, askDefinition(), 'Survey')
+  assert.equal((await call(app, 'POST', `/v2/Flows/${flow}`, { Status: 'draft', CommitMessage: 'back to draft' })).status, 200)
+  const flows = (await page(app, `${UI}/flows`)).body
+  assert.match(flows, new RegExp(`<tr data-flow="${flow}"><td><a href="${UI}/flows/${ACCOUNT_A.sid}/${flow}">Survey</a>.*?<td>draft</td><td>2</td><td class="mono">http://localhost:80/v1/Accounts/${ACCOUNT_A.sid}/Flows/${flow}</td></tr>`, 's'))
+  assert.match((await page(app, `${UI}/flows/${ACCOUNT_A.sid}/${flow}`)).body, new RegExp(`draft · revision 2</p>\\s*<p>Webhook URL <span class="mono">http://localhost:80/v1/Accounts/${ACCOUNT_A.sid}/Flows/${flow}</span>`))
+
+  await call(app, 'POST', `/v2/Flows/${flow}`, { Status: 'published', CommitMessage: 'again' })
+  const started = await act(app, 'executions', { account: ACCOUNT_A.sid, flow, to: '+15550001111', from: '+15559990000', parameters: '{"name":"Ada"}' })
+  const sid = String(started.headers['hx-redirect']).split('/').at(-1) as string
+  assert.equal((await act(app, `executions/${sid}/reply`, { body: 'Grace' })).status, 204)
+  const e = (await call(app, 'GET', `/v2/Flows/${flow}/Executions/${sid}`)).body
+  const steps = (await call(app, 'GET', `/v2/Flows/${flow}/Executions/${sid}/Steps`)).body.steps
+  const body = (await page(app, `${UI}/executions/${sid}`)).body
+  const iso = (d: string) => `${new Date(d).toISOString().slice(0, 19)}\\.\\d{3}Z` // the API's dates are to the second
+  assert.match(body, new RegExp(`<p>Started <time datetime="${iso(e.date_created)}"[^>]*>[^<]+ UTC</time> · ended <time datetime="${iso(e.date_updated)}"`), 'started and ended times')
+  // Each step: its event, from → to, and its context as a collapsible tree (the reply under widgets.Ask.inbound).
+  const reply = steps.find((st: any) => st.name === 'incomingMessage')
+  const at = body.indexOf(`<details id="step-${reply.sid as string}">`)
+  assert.ok(at > 0, 'the reply\'s step')
+  const nextStep = body.indexOf('<li><details id="step-', at)
+  const step = body.slice(at, nextStep > 0 ? nextStep : body.indexOf('</ol>', at))
+  assert.ok(!step.slice(1).includes('<details id="step-'), 'one step')
+  assert.match(step, /^<details id="step-FT[0-9a-f]{32}"><summary><time[^>]*>[^<]+<\/time> <strong>incomingMessage<\/strong>: Ask → Thanks <span class="muted">\(send-and-wait-for-reply\)<\/span><\/summary><ul class="tree">/)
+  assert.match(step, /<details id="stepctx-FT[0-9a-f]{32}\.widgets\.Ask\.inbound"><summary><span class="key">inbound<\/span> \{\d+\}<\/summary><ul class="tree">.*?<li><span class="key">Body<\/span>: <span class="str">"Grace"<\/span><\/li>/s)
+  // The Execution Context: a tree of <details>, the REST parameters under flow.data.
+  const context = body.slice(body.indexOf('<h2 id="context-h">Execution Context</h2>'))
+  assert.match(context, /<details id="ctx\.flow" open><summary><span class="key">flow<\/span> \{\d+\}<\/summary>/)
+  assert.match(context, /<details id="ctx\.flow\.data"><summary><span class="key">data<\/span> \{1\}<\/summary><ul class="tree"><li><span class="key">name<\/span>: <span class="str">"Ada"<\/span><\/li><\/ul><\/details>/)
+
+  await call(app, 'POST', `/v2/Flows/${flow}/Executions`, { To: '+15550002222' }) // no From: refused
+  const journal = (await page(app, `${UI}/journal`)).body
+  assert.match(journal, new RegExp(`<td>POST</td><td class="mono">/v2/Flows/${flow}/Executions</td>\\s*<td>400 <span class="muted">\\(20001\\)</span></td>\\s*<td><details id="req-RQ[0-9a-f]{32}"><summary>To</summary><pre>\\{\\s*&quot;To&quot;: &quot;\\+15550002222&quot;\\s*\\}</pre></details></td>`))
+  assert.match(journal, new RegExp(`<td>POST</td><td class="mono">/v2/Flows/${flow}</td>\\s*<td>200</td>\\s*<td><details id="req-RQ[0-9a-f]{32}"><summary>Status, CommitMessage</summary><pre>[^<]*&quot;CommitMessage&quot;: &quot;back to draft&quot;`))
+})
