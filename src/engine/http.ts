@@ -66,7 +66,7 @@ export async function httpRequest (req: HttpRequest, limits = { timeoutMs: HTTP_
         size += value.byteLength
         if (size > limits.maxBytes) {
           await reader.cancel().catch(() => undefined)
-          throw new HttpFailure(`the response is larger than ${limits.maxBytes} bytes`)
+          throw new HttpFailure(`response over ${sizeText(limits.maxBytes)}`)
         }
         chunks.push(value)
       }
@@ -81,8 +81,31 @@ export async function httpRequest (req: HttpRequest, limits = { timeoutMs: HTTP_
     if (err instanceof HttpFailure) throw err
     if (controller.signal.aborted) throw new HttpFailure(`no response within ${limits.timeoutMs} ms`)
     const cause = (err as Error).cause
-    throw new HttpFailure(cause instanceof Error ? cause.message : (err as Error).message)
+    throw new HttpFailure(cause instanceof Error ? causeText(cause) : (err as Error).message)
   } finally {
     clearTimeout(timer)
   }
+}
+
+/** 65536 → "64 kB"; a size that is no whole number of kB in bytes. */
+const sizeText = (bytes: number): string => bytes % 1024 === 0 ? `${bytes / 1024} kB` : `${bytes} bytes`
+
+/** The usual network errors named in words, their code and address kept: "connection refused (ECONNREFUSED 127.0.0.1:9)". */
+const NETWORK_ERRORS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'the connection closed before an answer'
+}
+
+function causeText (cause: Error): string {
+  const c = cause as Error & { code?: unknown, address?: unknown, port?: unknown, hostname?: unknown }
+  const words = typeof c.code === 'string' ? NETWORK_ERRORS[c.code] : undefined
+  if (words === undefined) return cause.message
+  const where = typeof c.address === 'string' ? ` ${c.address}${typeof c.port === 'number' ? `:${c.port}` : ''}` : typeof c.hostname === 'string' ? ` ${c.hostname}` : ''
+  return `${words} (${c.code as string}${where})`
 }

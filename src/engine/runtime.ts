@@ -6,12 +6,12 @@ import type { Clock } from '../clock.js'
 import type { EngineExecution, ExecutionRef } from '../db/run-state.js'
 import type { Store } from '../db/store.js'
 import type { ExecutionWriter } from '../studio/execution-writer.js'
-import { FINISHES_AFTER_END, RUNS_AFTER_END } from '../studio/widget-types.js'
+import { FINISHES_AFTER_END, RUNS_AFTER_END, choosableEvents } from '../studio/widget-types.js'
 import { newSid } from '../twilio/sid.js'
 import { twilioSignature } from '../twilio/signature.js'
 import type { HttpMapping, JsonObject, Logger } from '../types.js'
-import type { WidgetChoices } from './choices.js'
-import { HTTP_MAX_RESPONSE_BYTES, HTTP_TIMEOUT_MS, httpRequest, mapUrl, type HttpRequest, type HttpResponse } from './http.js'
+import type { WidgetChoice, WidgetChoices } from './choices.js'
+import { HTTP_MAX_RESPONSE_BYTES, HTTP_TIMEOUT_MS, HttpFailure, httpRequest, mapUrl, type HttpRequest, type HttpResponse } from './http.js'
 import { MAX_AGE_MS, MAX_STEPS } from './limits.js'
 import { createRecorder, type Effect, type PreparedTransition, type RecorderHooks, type State } from './recorder.js'
 import { createScheduler, type ExecutionKey, type Job } from './scheduler.js'
@@ -28,6 +28,12 @@ let widgetModules: Promise<[typeof import('./widgets.js'), typeof import('./liqu
 async function loadWidgets () {
   widgetModules ??= Promise.all([import('./widgets.js'), import('./liquid.js')])
   return await widgetModules
+}
+
+/** What a widget's run did that its failure line names: the test's choice it took, why its request got no answer. */
+interface RunNotes {
+  choice?: WidgetChoice | undefined
+  noAnswer?: string
 }
 
 /**
@@ -277,7 +283,7 @@ export function createFlowRuntime (deps: RuntimeDeps) {
    * What a widget may use (widget-env.ts). What it sends, starts and places is collected in `effects`, written with
    * its transition or wait.
    */
-  function widgetEnv (e: EngineExecution, state: State, context: JsonObject, effects: Effect[], liquid: Awaited<ReturnType<typeof loadWidgets>>[1]): WidgetEnv {
+  function widgetEnv (e: EngineExecution, state: State, context: JsonObject, effects: Effect[], liquid: Awaited<ReturnType<typeof loadWidgets>>[1], seen: RunNotes = {}): WidgetEnv {
     const { renderTemplate, renderValue } = liquid
     const now = clock.now()
     const renderOpts = { now }
@@ -312,8 +318,15 @@ export function createFlowRuntime (deps: RuntimeDeps) {
         effects.push(() => store.insertMessage(record))
         return record.sid
       },
-      http: async (req: HttpRequest) => await http(outgoing(req, accountSid, state.type)),
-      choice: () => choices.take(flowSid, state.name),
+      http: async (req: HttpRequest) => {
+        try {
+          return await http(outgoing(req, accountSid, state.type))
+        } catch (err) {
+          if (err instanceof HttpFailure) seen.noAnswer = err.message
+          throw err
+        }
+      },
+      choice: () => (seen.choice = choices.take(flowSid, state.name)),
       startSubflow: (subflowSid: string, revision: string, parameters: JsonObject) => {
         const planned = subflows.plan(e, context, subflowSid, revision, parameters)
         if ('error' in planned) return planned
@@ -364,12 +377,13 @@ export function createFlowRuntime (deps: RuntimeDeps) {
   async function runWidget (e: EngineExecution, state: State, context: JsonObject, effects: Effect[]): Promise<Outcome> {
     const modules = await loadWidgets()
     const [{ WIDGETS, OTHER_WIDGET }, { StudioTemplateError }] = modules
-    const env = widgetEnv(e, state, context, effects, modules[1])
+    const seen: RunNotes = {}
+    const env = widgetEnv(e, state, context, effects, modules[1], seen)
     const widget = WIDGETS[state.type] ?? OTHER_WIDGET
     try {
       const outcome = await widget(env)
       callEffects(e, env, outcome, effects)
-      logFailure(e, state, outcome)
+      logFailure(e, state, outcome, seen)
       return outcome
     } catch (err) {
       if (!(err instanceof StudioTemplateError)) throw err
@@ -380,15 +394,22 @@ export function createFlowRuntime (deps: RuntimeDeps) {
     }
   }
 
-  /** A widget that took its failure event logs one line saying why (what it could not send, the HTTP answer it got). */
-  function logFailure (e: EngineExecution, state: State, outcome: Outcome): void {
+  /**
+   * A widget that took its failure event logs one line saying why: the test's choice it took, what it could not send,
+   * the HTTP answer it got, or why its request got none.
+   */
+  function logFailure (e: EngineExecution, state: State, outcome: Outcome, seen: RunNotes): void {
     if (!('event' in outcome) || !['failed', 'fail', 'deliveryFailure'].includes(outcome.event)) return
     const p = outcome.publish ?? {}
-    const why = typeof p.error === 'string'
-      ? p.error
-      : typeof p.status_code === 'number'
-        ? `the request was answered ${p.status_code}`
-        : FINISHES_AFTER_END.has(state.type) ? 'no answer (a timeout, a refused connection or a response over 64 kB; the outbox record says which)' : 'a test chose it (POST /__emulator/widget-events)'
+    // A choice is applied only when its event is one this widget can be chosen to take (widget-env.ts, chosenFor).
+    const chosen = seen.choice !== undefined && seen.choice.event === outcome.event && choosableEvents(state.type, declaredEvents(state.widget)).includes(seen.choice.event)
+    const why = chosen
+      ? 'a test chose it (POST /__emulator/widget-events)'
+      : typeof p.error === 'string'
+        ? p.error
+        : typeof p.status_code === 'number'
+          ? `the request was answered ${p.status_code}`
+          : seen.noAnswer !== undefined ? `no answer: ${seen.noAnswer}` : 'no reason given (its Step and the outbox show what it did)'
     deps.log.warn({ execution: e.execution.sid, flow: e.execution.flowSid, widget: state.name, type: state.type, event: outcome.event }, `widget ${state.name} (${state.type}) took ${outcome.event}: ${why}`)
   }
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -83,19 +84,31 @@ test('an empty flows folder and an empty seed folder are warnings; a widget that
   assert.ok(warnings.includes(`STUDIO_FLOWS_DIR ${dir} has no *.json flow files: no flows were loaded`), p.output().stdout)
   assert.ok(warnings.includes(`STUDIO_SEED ${seed} has no *.json flow files and no snapshot: the seed loads nothing, at start or by a reset`), p.output().stdout)
   const auth = 'Basic ' + Buffer.from('ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa').toString('base64')
+  // A port nothing listens on: one that was free a moment ago (fetch itself refuses some, such as 9).
+  const probe = createServer()
+  await new Promise<void>(resolve => probe.listen(0, '127.0.0.1', resolve))
+  const closed = (probe.address() as AddressInfo).port
+  await new Promise(resolve => probe.close(resolve))
   const definition = {
     initial_state: 'Trigger',
     states: [
       { name: 'Trigger', type: 'trigger', properties: {}, transitions: [{ event: 'incomingRequest', next: 'lookup' }] },
-      { name: 'lookup', type: 'make-http-request', properties: { method: 'GET', url: 'http://127.0.0.1:9/nothing-listens-here' }, transitions: [{ event: 'success' }, { event: 'failed' }] }
+      { name: 'lookup', type: 'make-http-request', properties: { method: 'GET', url: `http://127.0.0.1:${closed}/nothing-listens-here` }, transitions: [{ event: 'success' }, { event: 'failed' }] }
     ]
   }
   const flow = await (await fetch(`${base}/v2/Flows`, { method: 'POST', headers: { authorization: auth }, body: new URLSearchParams({ FriendlyName: 'f', Status: 'published', Definition: JSON.stringify(definition) }) })).json() as { sid: string }
   await fetch(`${base}/v2/Flows/${flow.sid}/Executions`, { method: 'POST', headers: { authorization: auth }, body: new URLSearchParams({ To: '+1555', From: '+1666' }) })
   await until(() => p.output().stdout.includes('took failed'))
-  const failure = lines(p.output().stdout).filter(l => String(l.msg).startsWith('widget lookup'))
-  assert.equal(failure.length, 1, p.output().stdout)
-  assert.match(String(failure[0]?.msg), /^widget lookup \(make-http-request\) took failed: no answer/)
+  const failure = () => lines(p.output().stdout).filter(l => String(l.msg).startsWith('widget lookup')).map(l => String(l.msg))
+  assert.equal(failure().length, 1, p.output().stdout)
+  // Which of the ways to get no answer it was, from the request itself: here nothing listens on the port.
+  assert.deepEqual(failure(), [`widget lookup (make-http-request) took failed: no answer: connection refused (ECONNREFUSED 127.0.0.1:${closed})`])
+  // A failure a test chose says so (and only then).
+  const chosen = await fetch(`${base}/__emulator/widget-events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ widget: 'lookup', event: 'failed', times: 1 }) })
+  assert.equal(chosen.status, 201, await chosen.text())
+  await fetch(`${base}/v2/Flows/${flow.sid}/Executions`, { method: 'POST', headers: { authorization: auth }, body: new URLSearchParams({ To: '+1555', From: '+1666' }) })
+  await until(() => failure().length === 2)
+  assert.equal(failure()[1], 'widget lookup (make-http-request) took failed: a test chose it (POST /__emulator/widget-events)')
 })
 
 test('--help lines up its columns; an empty PORT is refused with one clear line', () => {
