@@ -1,9 +1,10 @@
 // STUDIO_SID_SEED: two fresh runs of the same test (one that waits for the engine between its steps, so that the
 // same things happen in the same order) get the same SIDs, whatever else reaches the server (health polls, request
 // ids, reads); without it SIDs are random after 10 hex digits of the time, so that later ones sort after earlier ones;
-// a restart on the same database never repeats a stored SID.
+// a restart on the same database never repeats a stored SID. With a seed (STUDIO_SEED) as well, two fresh starts have
+// the same flows and give the same SIDs, and a reset brings the seeded state back.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -92,4 +93,71 @@ test('without a seed, a SID is 10 hex digits of the time (ms, modulo 16^10) then
   } finally {
     await p.kill()
   }
+})
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'flows')
+
+/** What a fresh start with the seed shows and does: its flows, a run's SIDs, and what a reset leaves. */
+async function seededRun (seed: string, snapshotFlow: string): Promise<{ flows: string[], sids: string[], afterReset: { flows: string[], executions: string[] } }> {
+  const dir = mkdtempSync(join(tmpdir(), 'studio-seeded-run-'))
+  const p = startEmulator(['--db', join(dir, 'studio.db'), '--seed', seed, '--sid-seed', 'demo'])
+  try {
+    const base = await p.url()
+    const get = async (path: string) => await (await fetch(base + path, { headers: { authorization: AUTH } })).json() as any
+    const post = async (path: string, fields: Record<string, string>) => await (await fetch(base + path, { method: 'POST', headers: { authorization: AUTH }, body: new URLSearchParams(fields) })).json() as any
+    const flowList = async () => (await get('/v2/Flows')).flows.map((f: any) => `${f.sid as string} ${f.friendly_name as string}`).sort() as string[]
+    const flows = await flowList()
+    const greeting = flows.find(f => f.endsWith(' greeting'))?.split(' ')[0] as string
+    const sids: string[] = []
+    for (const [i, flow] of [greeting, greeting, snapshotFlow].entries()) {
+      const e = await post(`/v2/Flows/${flow}/Executions`, { To: `+1555000${i}`, From: '+15559999' })
+      assert.match(String(e.sid), /^FN[0-9a-f]{32}$/, JSON.stringify(e))
+      sids.push(e.sid)
+      await fetch(`${base}/__emulator/idle`)
+    }
+    for (const [i, flow] of [greeting, greeting, snapshotFlow].entries()) {
+      sids.push(...(await get(`/v2/Flows/${flow}/Executions/${sids[i] as string}/Steps`)).steps.map((s: any) => s.sid as string).reverse())
+    }
+    sids.push(...(await (await fetch(`${base}/__emulator/outbox`)).json() as any).messages.map((m: any) => m.sid as string))
+    assert.equal((await fetch(`${base}/__emulator/reset`, { method: 'POST' })).status, 200)
+    const executions: string[] = []
+    for (const f of [greeting, snapshotFlow]) executions.push(...(await get(`/v2/Flows/${f}/Executions`)).executions.map((e: any) => `${f} ${e.sid as string}`))
+    const afterReset = { flows: await flowList(), executions }
+    return { flows, sids, afterReset }
+  } finally {
+    await p.kill()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+test('with --seed (two flow files and a snapshot) and --sid-seed, two fresh starts have the same flows and give the same SIDs; a reset brings the seed back', async (t) => {
+  const seed = mkdtempSync(join(tmpdir(), 'studio-seed-folder-'))
+  t.after(() => rmSync(seed, { recursive: true, force: true }))
+  for (const f of ['greeting.json', 'ask.json']) copyFileSync(join(FIXTURES, f), join(seed, f))
+  // The snapshot: a flow and one execution of it, as GET /__emulator/snapshot writes them.
+  const source = startEmulator(['--db', ':memory:'])
+  let snapshotFlow: string
+  let snapshotExecution: string
+  try {
+    const base = await source.url()
+    const post = async (path: string, fields: Record<string, string>) => await (await fetch(base + path, { method: 'POST', headers: { authorization: AUTH }, body: new URLSearchParams(fields) })).json() as any
+    snapshotFlow = (await post('/v2/Flows', { FriendlyName: 'from the snapshot', Status: 'published', Definition: DEFINITION })).sid
+    snapshotExecution = (await post(`/v2/Flows/${snapshotFlow}/Executions`, { To: '+15550001111', From: '+15559999' })).sid
+    await fetch(`${base}/__emulator/idle`)
+    writeFileSync(join(seed, 'state.json'), await (await fetch(`${base}/__emulator/snapshot`)).text())
+  } finally {
+    await source.kill()
+  }
+
+  const first = await seededRun(seed, snapshotFlow)
+  const second = await seededRun(seed, snapshotFlow)
+  assert.equal(first.flows.length, 3, first.flows.join('\n'))
+  assert.deepEqual(first.flows.map(f => f.slice(f.indexOf(' ') + 1)).sort(), ['ask', 'from the snapshot', 'greeting'])
+  assert.ok(first.flows.includes(`${snapshotFlow} from the snapshot`))
+  // Three executions, their steps (two each) and four messages (one is the snapshot's).
+  assert.equal(first.sids.length, 3 + 6 + 4, first.sids.join(' '))
+  assert.equal(new Set(first.sids).size, first.sids.length, 'no SID twice')
+  assert.deepEqual(second, first)
+  // After the reset: the seeded flows, the snapshot's execution, nothing of the run.
+  assert.deepEqual(first.afterReset, { flows: first.flows, executions: [`${snapshotFlow} ${snapshotExecution}`] })
 })
