@@ -181,8 +181,8 @@ function checkProperties (state: JsonObject, path: string, widget: string, conte
       continue
     }
     if (rule.type === 'pairs') checkPairs(value as unknown[], at, widget, name, error)
-    if (rule.enum !== undefined && !rule.enum.includes(value as string)) {
-      error(at, `${widget}: ${name} must be one of ${rule.enum.join(', ')}; got ${shown(value)}`)
+    if (rule.enum !== undefined && !rule.enum.includes(value as string) && !(rule.liquid === true && isLiquidTemplate(value as string))) {
+      error(at, `${widget}: ${name} must be one of ${rule.enum.join(', ')}${rule.liquid === true ? ' (or a Liquid template)' : ''}; got ${shown(value)}`)
     }
     if (rule.sid !== undefined) {
       if (!isSid(rule.sid, value)) error(at, `${widget}: ${name} must be ${SID_NAMES[rule.sid] ?? `a ${rule.sid} SID`} (${rule.sid} followed by 32 hex digits); got ${shown(value)}`)
@@ -192,6 +192,9 @@ function checkProperties (state: JsonObject, path: string, widget: string, conte
     }
   }
 }
+
+/** A value that is one Liquid output or tag as a whole ("{{flow.data.method}}"), as Studio's Terraform provider tests it. */
+const isLiquidTemplate = (value: string): boolean => /^\{[{%][\s\S]+[}%]\}$/.test(value)
 
 function hasType (value: unknown, type: PropertyType): boolean {
   switch (type) {

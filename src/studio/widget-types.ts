@@ -45,8 +45,10 @@ export interface PropertyRule {
   required?: boolean
   /** With `required`: not required when this other property is present (a message sent from a Content template). */
   unless?: string
-  /** The only values Studio accepts. */
+  /** The only values Studio accepts (docs/fidelity.md, "Flow validation", names each list's sources). */
   enum?: readonly string[]
+  /** With `enum`: a value that is one Liquid template as a whole ("{{flow.data.x}}", "{% … %}") is accepted too. */
+  liquid?: boolean
   /** A SID with this prefix (and 32 hex digits); for `FW`, a flow that must exist in the caller's account. */
   sid?: SidPrefix
 }
@@ -58,6 +60,21 @@ const bool: PropertyRule = { type: 'boolean' }
 const pairs: PropertyRule = { type: 'pairs' }
 const required = (rule: PropertyRule, unless?: string): PropertyRule => ({ ...rule, required: true, ...(unless !== undefined && { unless }) })
 const strings = (...names: string[]): Record<string, PropertyRule> => Object.fromEntries(names.map(n => [n, str]))
+/** A string among these values; with `liquid`, or one Liquid template (whose value is only known when it runs). */
+const oneOf = (values: readonly string[], liquid = false): PropertyRule => ({ type: 'string', enum: values, ...(liquid && { liquid }) })
+
+// The enums: each list is the one RJPearson94/terraform-provider-twilio's studio_flow_widget_* data sources accept
+// (with Liquid where they accept it), agreeing with a second source: Studio's widget docs or Twilio's Studio Widget
+// Catalog (github.com/twilio/ai), or the TwiML or REST parameter the property becomes (docs/fidelity.md).
+const GET_OR_POST = ['GET', 'POST'] as const
+const TRIM = ['trim-silence', 'do-not-trim'] as const
+const TRUE_OR_FALSE = ['true', 'false'] as const
+const RECORDING_CHANNELS = ['mono', 'dual'] as const
+/**
+ * Make HTTP Request's Content Type dropdown: form or JSON, written by the editor (and Terraform) with
+ * ";charset=utf-8"; Twilio's Studio Widget Catalog writes them bare.
+ */
+const HTTP_CONTENT_TYPES = ['application/x-www-form-urlencoded;charset=utf-8', 'application/json;charset=utf-8', 'application/x-www-form-urlencoded', 'application/json'] as const
 
 /** Send Message and Send & Wait For Reply: Studio's docs list the Message Body as the one field with no default. */
 const MESSAGE_PROPERTIES: Readonly<Record<string, PropertyRule>> = {
@@ -86,7 +103,7 @@ export const WIDGET_TYPES: Readonly<Record<string, WidgetType>> = {
   'set-variables': { events: ['next'], choosable: [], properties: { variables: pairs } },
   'make-http-request': {
     events: ['success', 'failed'],
-    properties: { url: required(str), ...strings('method', 'content_type', 'body'), parameters: pairs, add_twilio_auth: bool }
+    properties: { url: required(str), method: oneOf(GET_OR_POST), content_type: oneOf(HTTP_CONTENT_TYPES), body: str, parameters: pairs, add_twilio_auth: bool }
   },
   'run-function': {
     events: ['success', 'fail'],
@@ -110,7 +127,8 @@ export const WIDGET_TYPES: Readonly<Record<string, WidgetType>> = {
     events: ['keypress', 'speech', 'timeout'],
     // profanity_filter is the string "true"/"false"; stop_gather a real boolean.
     properties: {
-      ...strings('say', 'play', 'voice', 'language', 'finish_on_key', 'gather_language', 'speech_timeout', 'speech_model', 'hints', 'profanity_filter', 'save_response_as'),
+      ...strings('say', 'play', 'voice', 'language', 'finish_on_key', 'gather_language', 'speech_timeout', 'speech_model', 'hints', 'save_response_as'),
+      profanity_filter: oneOf(TRUE_OR_FALSE, true),
       loop: int,
       number_of_digits: int,
       timeout: int,
@@ -122,7 +140,7 @@ export const WIDGET_TYPES: Readonly<Record<string, WidgetType>> = {
     defaultEvent: { event: 'callCompleted', publish: { DialCallStatus: 'completed' } },
     events: ['callCompleted', 'hangup'],
     properties: {
-      noun: { type: 'string', required: true, enum: ['number', 'number-multi', 'client', 'sip', 'conference', 'sim'] },
+      noun: required(oneOf(['number', 'number-multi', 'client', 'sip', 'conference', 'sim'])),
       ...strings('to', 'caller_id', 'sip_endpoint', 'sip_username', 'sip_password', 'time_limit'),
       record: bool,
       timeout: int
@@ -132,7 +150,7 @@ export const WIDGET_TYPES: Readonly<Record<string, WidgetType>> = {
     records: 'enqueue',
     defaultEvent: { event: 'callComplete' },
     events: ['callComplete', 'failedToEnqueue', 'callFailure'],
-    properties: { ...strings('queue_name', 'workflow_sid', 'task_attributes', 'wait_url', 'wait_url_method'), priority: int, timeout: int }
+    properties: { ...strings('queue_name', 'workflow_sid', 'task_attributes', 'wait_url'), wait_url_method: oneOf(GET_OR_POST), priority: int, timeout: int }
   },
   'enqueue-call-v2': { records: 'enqueue', defaultEvent: { event: 'callComplete' }, events: ['callComplete', 'failedToEnqueue', 'callFailure'] },
   'record-voicemail': {
@@ -141,7 +159,9 @@ export const WIDGET_TYPES: Readonly<Record<string, WidgetType>> = {
     events: ['recordingComplete', 'noAudio', 'hangup'],
     // play_beep is the string "true"/"false"; transcribe a real boolean.
     properties: {
-      ...strings('finish_on_key', 'transcription_callback_url', 'trim', 'play_beep', 'recording_status_callback_url'),
+      ...strings('finish_on_key', 'transcription_callback_url', 'recording_status_callback_url'),
+      trim: oneOf(TRIM, true),
+      play_beep: oneOf(TRUE_OR_FALSE, true),
       timeout: int,
       max_length: int,
       transcribe: bool
@@ -153,7 +173,10 @@ export const WIDGET_TYPES: Readonly<Record<string, WidgetType>> = {
     events: ['success', 'failed'],
     properties: {
       record_call: bool,
-      ...strings('recording_status_callback', 'recording_status_callback_method', 'recording_status_callback_events', 'recording_channels', 'trim')
+      ...strings('recording_status_callback', 'recording_status_callback_events'),
+      recording_status_callback_method: oneOf(GET_OR_POST, true),
+      recording_channels: oneOf(RECORDING_CHANNELS, true),
+      trim: oneOf(TRIM, true)
     }
   },
   'make-outgoing-call-v1': {
@@ -170,9 +193,11 @@ export const WIDGET_TYPES: Readonly<Record<string, WidgetType>> = {
     properties: {
       from: required(str),
       to: required(str),
-      ...strings('recording_channels', 'recording_status_callback', 'trim', 'machine_detection', 'machine_detection_timeout',
-        'machine_detection_speech_threshold', 'machine_detection_speech_end_threshold', 'machine_detection_silence_timeout',
-        'send_digits', 'sip_auth_username', 'sip_auth_password'),
+      ...strings('recording_status_callback', 'machine_detection_timeout', 'machine_detection_speech_threshold',
+        'machine_detection_speech_end_threshold', 'machine_detection_silence_timeout', 'send_digits', 'sip_auth_username', 'sip_auth_password'),
+      recording_channels: oneOf(RECORDING_CHANNELS),
+      trim: oneOf(TRIM),
+      machine_detection: oneOf(['Enable', 'DetectMessageEnd'], true),
       record: bool,
       detect_answering_machine: bool,
       timeout: int
@@ -183,14 +208,14 @@ export const WIDGET_TYPES: Readonly<Record<string, WidgetType>> = {
     defaultEvent: { event: 'callComplete' },
     events: ['callComplete', 'failedToEnqueue', 'callFailure'],
     // priority and timeout are strings here ("10", "3600"), unlike Enqueue Call's integers.
-    properties: { workflow: required(str), channel: required(str), ...strings('attributes', 'priority', 'timeout', 'waitUrl', 'waitUrlMethod') }
+    properties: { workflow: required(str), channel: required(str), ...strings('attributes', 'priority', 'timeout', 'waitUrl'), waitUrlMethod: oneOf(GET_OR_POST) }
   },
   'add-twiml-redirect': {
     records: 'redirect',
     defaultEvent: { event: 'return' },
     events: ['return', 'timeout', 'fail'],
     // timeout is a string of seconds ("14400").
-    properties: strings('url', 'method', 'timeout')
+    properties: { ...strings('url', 'timeout'), method: oneOf(GET_OR_POST, true) }
   },
   'capture-payments': {
     records: 'payment',
@@ -198,8 +223,9 @@ export const WIDGET_TYPES: Readonly<Record<string, WidgetType>> = {
     events: ['success', 'maxFailedAttempts', 'providerError', 'payInterrupted', 'hangup', 'validationError'],
     // postal_code is the string "true"/"false"; security_code a real boolean.
     properties: {
-      ...strings('payment_connector', 'payment_amount', 'currency', 'description', 'language', 'postal_code', 'payment_token_type',
-        'payment_method', 'bank_account_type'),
+      ...strings('payment_connector', 'payment_amount', 'currency', 'description', 'language', 'postal_code', 'bank_account_type'),
+      payment_token_type: oneOf(['one-time', 'reusable']),
+      payment_method: oneOf(['CREDIT_CARD', 'ACH_DEBIT']),
       timeout: int,
       max_attempts: int,
       min_postal_code_length: int,
@@ -213,8 +239,10 @@ export const WIDGET_TYPES: Readonly<Record<string, WidgetType>> = {
     defaultEvent: { event: 'next' },
     events: ['next'],
     properties: {
-      stream_action: { type: 'string', enum: ['start', 'stop'] },
-      ...strings('stream_name', 'stream_transport_type', 'stream_connector', 'stream_url', 'stream_track'),
+      stream_action: oneOf(['start', 'stop']),
+      ...strings('stream_name', 'stream_connector', 'stream_url'),
+      stream_transport_type: oneOf(['websocket', 'siprec']),
+      stream_track: oneOf(['inbound_track', 'outbound_track', 'both_tracks']),
       stream_parameters: pairs
     }
   },

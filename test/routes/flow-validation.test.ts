@@ -68,6 +68,78 @@ function brokenDefinition (subflow: string): { definition: Record<string, any>, 
 
 const UNKNOWN_FLOW = 'FW0000000000000000000000000000dead'
 
+/**
+ * Values outside the enums Studio's widgets take (each list sourced in docs/fidelity.md, "Flow validation"): what a
+ * hand-written definition gets wrong, and the errors that name each widget and property.
+ */
+function brokenEnums (): { definition: Record<string, any>, errors: Array<{ message: string, property_path: string }> } {
+  const definition = definitionWith([
+    w('lookup', 'make-http-request', { url: 'https://example.com/x', method: 'PUT', content_type: 'text/plain' }, [{ event: 'success' }, { event: 'failed' }]),
+    w('redirect', 'add-twiml-redirect', { url: 'https://example.com/twiml', method: 'get' }, [{ event: 'return' }, { event: 'timeout' }, { event: 'fail' }]),
+    w('menu', 'gather-input-on-call', { say: 'Press', profanity_filter: 'yes' }, [{ event: 'keypress' }, { event: 'speech' }, { event: 'timeout' }]),
+    w('voicemail', 'record-voicemail', { trim: 'true', play_beep: 'TRUE' }, [{ event: 'recordingComplete' }, { event: 'noAudio' }, { event: 'hangup' }]),
+    w('recorder', 'record-call', { record_call: true, recording_channels: 'stereo', recording_status_callback_method: 'PUT', trim: 'trim' }, [{ event: 'success' }, { event: 'failed' }]),
+    w('dial', 'make-outgoing-call-v2', { from: '{{flow.channel.address}}', to: '{{contact.channel.address}}', machine_detection: 'enable', recording_channels: 'both', trim: '{{flow.data.trim}}' }, [{ event: 'answered' }, { event: 'busy' }, { event: 'noAnswer' }, { event: 'failed' }]),
+    w('queue', 'enqueue-call', { queue_name: 'support', wait_url_method: 'PATCH' }, [{ event: 'callComplete' }, { event: 'failedToEnqueue' }, { event: 'callFailure' }]),
+    w('flex', 'send-to-flex', { workflow: 'WW' + '0'.repeat(32), channel: 'TC' + '0'.repeat(32), waitUrlMethod: 'HEAD' }, [{ event: 'callComplete' }, { event: 'failedToEnqueue' }, { event: 'callFailure' }]),
+    w('pay', 'capture-payments', { payment_token_type: 'once', payment_method: 'credit-card' }, [{ event: 'success' }, { event: 'hangup' }]),
+    w('stream', 'fork-stream', { stream_action: 'start', stream_transport_type: 'grpc', stream_track: 'inbound' }, [{ event: 'next' }])
+  ], 'lookup')
+  const got = (i: number, name: string, label: string, values: string, value: string, liquid = false) => ({
+    property_path: `#/states/${i}/properties/${name}`,
+    message: `Widget ${label}: ${name} must be one of ${values}${liquid ? ' (or a Liquid template)' : ''}; got ${JSON.stringify(value)}`
+  })
+  const errors = [
+    got(1, 'method', '"lookup" (make-http-request)', 'GET, POST', 'PUT'),
+    got(1, 'content_type', '"lookup" (make-http-request)', 'application/x-www-form-urlencoded;charset=utf-8, application/json;charset=utf-8, application/x-www-form-urlencoded, application/json', 'text/plain'),
+    got(2, 'method', '"redirect" (add-twiml-redirect)', 'GET, POST', 'get', true),
+    got(3, 'profanity_filter', '"menu" (gather-input-on-call)', 'true, false', 'yes', true),
+    got(4, 'trim', '"voicemail" (record-voicemail)', 'trim-silence, do-not-trim', 'true', true),
+    got(4, 'play_beep', '"voicemail" (record-voicemail)', 'true, false', 'TRUE', true),
+    got(5, 'recording_status_callback_method', '"recorder" (record-call)', 'GET, POST', 'PUT', true),
+    got(5, 'recording_channels', '"recorder" (record-call)', 'mono, dual', 'stereo', true),
+    got(5, 'trim', '"recorder" (record-call)', 'trim-silence, do-not-trim', 'trim', true),
+    got(6, 'recording_channels', '"dial" (make-outgoing-call-v2)', 'mono, dual', 'both'),
+    got(6, 'trim', '"dial" (make-outgoing-call-v2)', 'trim-silence, do-not-trim', '{{flow.data.trim}}'),
+    got(6, 'machine_detection', '"dial" (make-outgoing-call-v2)', 'Enable, DetectMessageEnd', 'enable', true),
+    got(7, 'wait_url_method', '"queue" (enqueue-call)', 'GET, POST', 'PATCH'),
+    got(8, 'waitUrlMethod', '"flex" (send-to-flex)', 'GET, POST', 'HEAD'),
+    got(9, 'payment_token_type', '"pay" (capture-payments)', 'one-time, reusable', 'once'),
+    got(9, 'payment_method', '"pay" (capture-payments)', 'CREDIT_CARD, ACH_DEBIT', 'credit-card'),
+    got(10, 'stream_transport_type', '"stream" (fork-stream)', 'websocket, siprec', 'grpc'),
+    got(10, 'stream_track', '"stream" (fork-stream)', 'inbound_track, outbound_track, both_tracks', 'inbound')
+  ]
+  return { definition, errors }
+}
+
+test('enums: a value outside what Studio offers is refused (81022 from Validate and publishing, naming the widget and property); Studio\'s own values, and a Liquid template where Studio takes one, pass', async (t) => {
+  const app = await buildTestApp(t)
+  const { definition, errors } = brokenEnums()
+  assertRefused(await validate(app, definition), errors)
+  assertRefused(await create(app, definition), errors)
+  const draft = await create(app, definition, 'draft')
+  assert.deepEqual([draft.status, draft.body.valid, draft.body.errors], [201, false, errors])
+
+  const fixed = brokenEnums().definition
+  Object.assign(fixed.states[1].properties, { method: 'POST', content_type: 'application/json;charset=utf-8' })
+  Object.assign(fixed.states[2].properties, { method: '{{flow.data.method}}' })
+  Object.assign(fixed.states[3].properties, { profanity_filter: 'false' })
+  Object.assign(fixed.states[4].properties, { trim: 'do-not-trim', play_beep: '{% if flow.data.beep %}true{% else %}false{% endif %}' })
+  Object.assign(fixed.states[5].properties, { recording_channels: 'dual', recording_status_callback_method: 'GET', trim: '{{flow.data.trim}}' })
+  Object.assign(fixed.states[6].properties, { machine_detection: 'DetectMessageEnd', recording_channels: 'mono', trim: 'trim-silence' })
+  Object.assign(fixed.states[7].properties, { wait_url_method: 'GET' })
+  Object.assign(fixed.states[8].properties, { waitUrlMethod: 'POST' })
+  Object.assign(fixed.states[9].properties, { payment_token_type: 'reusable', payment_method: 'ACH_DEBIT' })
+  Object.assign(fixed.states[10].properties, { stream_transport_type: 'websocket', stream_track: 'both_tracks' })
+  assert.deepEqual((await validate(app, fixed)).body, { valid: true })
+  // The Content Type as the editor writes it, and bare as Twilio's widget catalog writes it.
+  for (const contentType of ['application/x-www-form-urlencoded;charset=utf-8', 'application/json', 'application/x-www-form-urlencoded']) {
+    fixed.states[1].properties.content_type = contentType
+    assert.deepEqual((await validate(app, fixed)).body, { valid: true }, contentType)
+  }
+  assert.equal((await create(app, fixed)).status, 201)
+})
+
 test('create and update with Status=published refuse each broken rule with 81022, one error per problem naming its widget', async (t) => {
   const app = await buildTestApp(t)
   const { definition, errors } = brokenDefinition(UNKNOWN_FLOW)
