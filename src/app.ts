@@ -17,7 +17,7 @@ import { createStore } from './db/store.js'
 import { createEventDispatcher } from './events/dispatcher.js'
 import { credentialValidator } from './http/auth.js'
 import { lazySerializerCompiler, lazyValidatorCompiler } from './http/lazy-compile.js'
-import { errorHandler, frameworkErrors, notFoundHandler } from './http/errors.js'
+import { errorHandler, frameworkErrorsFor, notFoundHandler } from './http/errors.js'
 import { CORS_HEADERS, TWILIO_HEADERS } from './http/headers.js'
 import { prettyLogStream } from './http/pretty-log.js'
 import { twilioApi } from './http/twilio-api.js'
@@ -107,7 +107,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     // One log line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    frameworkErrors,
+    frameworkErrors: frameworkErrorsFor(() => inFlight.size),
     schemaController: {
       compilersFactory: {
         buildValidator: (externalSchemas, options) => lazyValidatorCompiler(validators(externalSchemas, options)),

@@ -150,5 +150,3 @@ export function frameworkErrorsFor (inFlight: () => number) {
   }
 }
 
-/** frameworkErrors for an app that does not count its requests in flight: the one answered here is counted. */
-export const frameworkErrors = frameworkErrorsFor(() => 0)
