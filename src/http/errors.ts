@@ -149,4 +149,3 @@ export function frameworkErrorsFor (inFlight: () => number) {
     reply.raw.end(body)
   }
 }
-
