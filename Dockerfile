@@ -20,15 +20,18 @@ COPY scripts/build.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 
-# Production dependencies only, then drop better-sqlite3's sources and intermediate build files
-# (only build/Release/better_sqlite3.node is loaded at run time), and the empty scope folders prune leaves.
+# Production dependencies only: better-sqlite3 (a native addon) and htmx.org (served from its package); dist/ bundles
+# every other library, so fastify and the rest are devDependencies and go here. Then drop better-sqlite3's sources and
+# intermediate build files (only build/Release/better_sqlite3.node is loaded at run time), and the empty scope folders
+# prune leaves.
 RUN npm prune --omit=dev --no-audit --no-fund \
  && cd node_modules/better-sqlite3 \
  && rm -rf deps src binding.gyp build/Release/obj build/Release/obj.target build/Release/.deps \
            build/Release/sqlite3.a build/Release/test_extension.node build/deps build/*.mk build/Makefile \
  && cd /app && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete \
  && node -e "require('better-sqlite3')(':memory:').prepare('select 1').get()" \
- && test ! -e node_modules/typescript && test ! -e node_modules/tsx
+ && test ! -e node_modules/typescript && test ! -e node_modules/tsx && test ! -e node_modules/fastify \
+ && test -f node_modules/htmx.org/dist/htmx.min.js
 
 # ---- runtime: slim image, no compiler, no dev dependencies ----
 FROM node:20-bookworm-slim
