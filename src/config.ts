@@ -19,7 +19,7 @@ export const SETTINGS = [
   { env: 'PORT', flag: 'port', default: '4010', help: 'TCP port to listen on' },
   { env: 'HOST', flag: 'host', default: '127.0.0.1', help: 'interface to bind (0.0.0.0 in a container)' },
   { env: 'STUDIO_DB', flag: 'db', default: './data/studio.db', help: "SQLite file (its folder is created), or ':memory:'" },
-  { env: 'STUDIO_ACCOUNTS', flag: 'accounts', default: '', help: 'comma-separated ACsid:authToken pairs' },
+  { env: 'STUDIO_ACCOUNTS', flag: 'accounts', default: `${DEFAULT_ACCOUNT.sid}, whose auth token the README gives`, help: 'comma-separated ACsid:authToken pairs' },
   { env: 'STUDIO_API_KEYS', flag: 'api-keys', default: '', help: 'comma-separated SKsid:secret:ACsid triples' },
   { env: 'STUDIO_PUBLIC_URL', flag: 'public-url', default: '', help: 'base of absolute URLs in responses (default: from the Host header)' },
   { env: 'LOG_LEVEL', flag: 'log-level', default: 'info', help: LOG_LEVELS.join('|') },
