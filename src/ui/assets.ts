@@ -1,5 +1,5 @@
 // The inspector's own stylesheet and script, served from memory (no build step, no CDN). htmx itself is served from
-// its npm package (routes/ui.ts). The script keeps the page live: it listens to the change stream and asks htmx to
+// its npm package (routes/ui.ts). The script keeps the page live: it listens to the change stream and has htmx
 // reload each region that shows a changed topic, keeps open <details> open across reloads, and shows errors.
 
 export const STYLESHEET = `
@@ -75,20 +75,30 @@ export const SCRIPT = `
   var errors = document.getElementById('errors')
   var notice = document.getElementById('notice')
   var liveState = document.getElementById('live-state')
-  var timers = new WeakMap()
 
-  // Reload the regions that show one of these topics (all of them when topics is null), at most every 300 ms each.
+  // Reload the regions that show one of these topics (all of them when topics is null) from their data-url: one
+  // request at a time per region and at most one every 300 ms; a change that comes meanwhile reloads it once more.
+  // (Not through htmx triggers on the regions: a region swapped in a moment ago has none yet, and would miss it.)
+  var loading = {}
   function refresh (topics) {
     document.querySelectorAll('[data-live]').forEach(function (el) {
       var shows = el.getAttribute('data-live').split(' ')
-      if (topics !== null && !shows.some(function (t) { return topics.indexOf(t) >= 0 })) return
-      if (timers.get(el)) { el.setAttribute('data-stale', '1'); return }
-      htmx.trigger(el, 'refresh')
-      timers.set(el, setTimeout(function again () {
-        timers.delete(el)
-        if (el.getAttribute('data-stale') === '1') { el.removeAttribute('data-stale'); refresh(shows) }
-      }, 300))
+      if (topics === null || shows.some(function (t) { return topics.indexOf(t) >= 0 })) reload(el.id)
     })
+  }
+  function reload (id) {
+    if (loading[id]) { loading[id] = 'again'; return }
+    var el = document.getElementById(id)
+    if (!el) return
+    loading[id] = 'now'
+    function settled () {
+      setTimeout(function () {
+        var again = loading[id] === 'again'
+        delete loading[id]
+        if (again) reload(id)
+      }, 300)
+    }
+    htmx.ajax('GET', el.getAttribute('data-url'), { target: el, swap: el.getAttribute('data-swap') || 'outerHTML' }).then(settled, settled)
   }
 
   function connect () {
@@ -146,6 +156,7 @@ export const SCRIPT = `
     refresh(null)
   })
 
+  reload('clock')
   connect()
 })()
 `

@@ -1,6 +1,6 @@
 // The inspector's pages and the regions htmx reloads in them, as HTML built from records (no Fastify here). Every
-// control has a visible label or an aria-label; live regions say which topics they show (data-live) and where to
-// reload them from (hx-get, on the `refresh` event ui/assets.ts fires).
+// control has a visible label or an aria-label that starts with its visible text (WCAG 2.5.3); live regions say
+// which topics they show (data-live) and where ui/assets.ts's script reloads them from (data-url).
 import type { CallRecord } from '../db/calls.js'
 import type { EventOutboxEntry } from '../db/event-outbox.js'
 import type { InboundMessageRow } from '../db/inspector.js'
@@ -42,7 +42,7 @@ export function layout (p: { title: string, active: string, body: Html }): Html 
 <header class="top">
   <a class="brand" href="${ROOT}">Studio Emulator</a>
   <nav aria-label="Inspector"><ul>${NAV.map(([path, name]) => html`<li><a href="${ROOT}${path}"${raw(p.active === path ? ' aria-current="page"' : '')}>${name}</a></li>`)}</ul></nav>
-  <div class="clock" data-live="clock" hx-get="${ROOT}fragments/clock" hx-trigger="load, refresh" hx-swap="innerHTML"></div>
+  <div class="clock" id="clock" data-live="clock" data-url="${ROOT}fragments/clock" data-swap="innerHTML"></div>
   <form hx-post="${ROOT}actions/reset" hx-swap="none" hx-confirm="Delete every flow, execution and message? Flows from the flows folder come back." data-done="Reset: all data deleted.">
     <button type="submit" class="secondary">Reset</button>
   </form>
@@ -61,7 +61,7 @@ ${p.body}
 export function clockFragment (st: { now: number, frozen: boolean, offsetMs: number }): Html {
   const presets: Array<[number, string, string]> = [[60_000, '+1 min', '1 minute'], [3_600_000, '+1 h', '1 hour'], [86_400_000, '+1 day', '1 day']]
   return html`<span>Clock ${time(st.now)}${st.frozen ? ' (frozen)' : ''}${st.offsetMs !== 0 ? html` <span class="muted">(${st.offsetMs > 0 ? '+' : ''}${Math.round(st.offsetMs / 1000)} s)</span>` : ''}</span>
-${presets.map(([ms, label, words]) => html`<form hx-post="${ROOT}actions/clock" hx-swap="none" data-done="Clock advanced ${words}."><input type="hidden" name="advance_ms" value="${ms}"><button type="submit" class="secondary" aria-label="Advance clock ${words}">${label}</button></form>`)}
+${presets.map(([ms, label, words]) => html`<form hx-post="${ROOT}actions/clock" hx-swap="none" data-done="Clock advanced ${words}."><input type="hidden" name="advance_ms" value="${ms}"><button type="submit" class="secondary" aria-label="${label}: advance clock ${words}">${label}</button></form>`)}
 <form hx-post="${ROOT}actions/clock" hx-swap="none" data-done="Clock advanced."><label class="sr-only" for="advance-minutes">Minutes to advance</label><input id="advance-minutes" name="advance_minutes" type="number" min="0" step="any" placeholder="minutes"><button type="submit" class="secondary">Advance clock</button></form>`
 }
 
@@ -89,7 +89,7 @@ export function executionsFragment (rows: readonly ExecutionRecord[], names: Rea
   const live = filters.before === undefined ? ' data-live="executions"' : ''
   const older = paging.searchOlder
   const filtered = filters.flow !== undefined || filters.status !== undefined || filters.contact !== undefined || filters.account !== undefined
-  return html`<section id="executions"${raw(live)} hx-get="${url}" hx-trigger="refresh" hx-swap="outerHTML" aria-label="Executions, newest first">
+  return html`<section id="executions"${raw(live)} data-url="${url}" aria-label="Executions, newest first">
 <table>
 <thead><tr><th scope="col">Execution</th><th scope="col">Flow</th><th scope="col">Contact</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Ended</th></tr></thead>
 <tbody>
@@ -196,7 +196,7 @@ function conversation (v: ExecutionView): Html {
 
 export function executionFragment (v: ExecutionView): Html {
   const e = v.execution
-  return html`<div id="execution" data-live="executions" hx-get="${ROOT}fragments/executions/${e.sid}" hx-trigger="refresh" hx-swap="outerHTML">
+  return html`<div id="execution" data-live="executions" data-url="${ROOT}fragments/executions/${e.sid}">
 <div class="panel">
 <p>${statusBadge(e.status)} ${e.endedReason !== null ? html`<span class="muted">${e.endedReason}</span>` : ''}
  · flow <a href="${ROOT}flows/${e.accountSid}/${e.flowSid}">${v.flowName}</a> <span class="muted">revision ${e.flowRevision}</span>
@@ -247,7 +247,7 @@ export function executionPage (v: ExecutionView): Html {
 // Flows
 
 export function flowsFragment (flows: ReadonlyArray<FlowRecord & { webhookUrl: string }>, more: ReadonlyArray<{ account: string, count: number }>, shown: number): Html {
-  return html`<section id="flows" data-live="flows" hx-get="${ROOT}fragments/flows" hx-trigger="refresh" hx-swap="outerHTML" aria-label="Flows">
+  return html`<section id="flows" data-live="flows" data-url="${ROOT}fragments/flows" aria-label="Flows">
 <table>
 <thead><tr><th scope="col">Flow</th><th scope="col">Account</th><th scope="col">Status</th><th scope="col">Revision</th><th scope="col">Webhook URL</th></tr></thead>
 <tbody>
@@ -298,7 +298,7 @@ ${p.executions}`
 // Journal, events, rules, login
 
 export function journalFragment (entries: readonly JournalEntry[], size: number): Html {
-  return html`<section id="journal" data-live="journal" hx-get="${ROOT}fragments/journal" hx-trigger="refresh" hx-swap="outerHTML" aria-label="Request journal">
+  return html`<section id="journal" data-live="journal" data-url="${ROOT}fragments/journal" aria-label="Request journal">
 <p class="muted">The last ${size} requests to /v1 and /v2, newest first.</p>
 <table><thead><tr><th scope="col">Time</th><th scope="col">Method</th><th scope="col">Path</th><th scope="col">Status</th><th scope="col">Body</th></tr></thead><tbody>
 ${entries.length === 0 ? html`<tr><td colspan="5" class="muted">No requests yet.</td></tr>` : ''}
@@ -309,7 +309,7 @@ ${entries.map(r => html`<tr><td><time datetime="${r.time}">${r.time.replace('T',
 }
 
 export function eventsFragment (p: { sink: string | undefined, total: number, pending: number, events: readonly EventOutboxEntry[] }): Html {
-  return html`<section id="events" data-live="executions events" hx-get="${ROOT}fragments/events" hx-trigger="refresh" hx-swap="outerHTML" aria-label="Event Streams outbox">
+  return html`<section id="events" data-live="executions events" data-url="${ROOT}fragments/events" aria-label="Event Streams outbox">
 <p>${p.sink === undefined ? html`<span class="muted">STUDIO_EVENTS_URL is not set: no events are recorded.</span>` : html`Sink <span class="mono">${p.sink}</span>`} · ${p.total} events, ${p.pending} pending</p>
 ${p.pending > 0 ? html`<form class="inline" hx-post="${ROOT}actions/events/retry" hx-swap="none" data-done="Pending events retried."><button type="submit" class="secondary">Retry pending now</button></form>` : ''}
 <table><thead><tr><th scope="col">Created</th><th scope="col">Type</th><th scope="col">Execution</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Last error</th></tr></thead><tbody>
@@ -319,7 +319,7 @@ ${p.events.map(e => html`<tr><td>${time(e.createdAt)}</td><td class="mono">${e.t
 }
 
 export function rulesFragment (faults: readonly FaultRule[], choices: readonly WidgetChoice[]): Html {
-  return html`<section id="rules" data-live="rules" hx-get="${ROOT}fragments/rules" hx-trigger="refresh" hx-swap="outerHTML">
+  return html`<section id="rules" data-live="rules" data-url="${ROOT}fragments/rules">
 <h2>Faults</h2>
 <table><thead><tr><th scope="col">Rule</th><th scope="col">Method</th><th scope="col">Path</th><th scope="col">Answer</th><th scope="col">Left</th></tr></thead><tbody>
 ${faults.length === 0 ? html`<tr><td colspan="5" class="muted">No fault rules.</td></tr>` : ''}

@@ -1,17 +1,28 @@
 // The inspector in a real browser: headless Chromium (Debian's `chromium`) driven by playwright-core against an
 // emulator process. A person opens the page, a flow is started over REST and appears live, they open it, reply as
 // the contact, see the next step and message arrive, advance the clock past a timeout, read the journal, play a
-// call, and sign in when STUDIO_ADMIN_TOKEN is set; no console errors. Without Chromium the tests skip, saying
-// why (.ci/run installs it, so in CI they always run). SCREENSHOTS_DIR=docs/screenshots saves the main views.
+// call, and sign in when STUDIO_ADMIN_TOKEN is set. Changes made outside the page (REST, the flow's webhook) show up
+// without a reload, also in a tab that was frozen; every control has an accessible name and the page works from the
+// keyboard. No console errors, no failed requests, no request to any host but the emulator. Without Chromium the
+// tests skip, saying why; with CI set they fail instead (.ci/run installs Chromium, so in CI they always run).
+// SCREENSHOTS_DIR=docs/screenshots saves the main views.
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { test, type TestContext } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { startEmulator } from '../support/properties.js'
+import { ROOT, startEmulator } from '../support/properties.js'
 
+const CI = !['', '0', 'false'].includes(process.env.CI ?? '')
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(p => existsSync(p))
-const skip = CHROMIUM === undefined ? 'Chromium not found (install Debian\'s chromium, or set CHROMIUM_PATH): browser tests skipped' : false
+const missing = CHROMIUM === undefined
+  ? 'Chromium not found (install Debian\'s chromium, or set CHROMIUM_PATH)'
+  : existsSync(CHROMIUM) ? undefined : `CHROMIUM_PATH=${CHROMIUM} does not exist (install Debian's chromium, or set CHROMIUM_PATH to it)`
+// Skipped on a machine without Chromium; in CI a missing Chromium fails every browser test (browser() throws).
+const skip = missing !== undefined && !CI ? `${missing}: browser tests skipped` : false
 if (skip !== false) console.log(`# ${skip}`)
 
 const ACCOUNT = 'ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
@@ -19,8 +30,10 @@ const TOKEN = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 const BASIC = 'Basic ' + Buffer.from(`${ACCOUNT}:${TOKEN}`).toString('base64')
 const FLOWS = join(import.meta.dirname, '..', 'fixtures', 'flows')
 const SHOTS = process.env.SCREENSHOTS_DIR
+const UI = '/__emulator/ui'
 
 async function browser (t: TestContext): Promise<Browser> {
+  if (missing !== undefined) throw new Error(`${missing}: CI is set, so the browser tests fail instead of skipping`)
   const b = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -29,15 +42,47 @@ async function browser (t: TestContext): Promise<Browser> {
   return b
 }
 
-/** A page that records console errors and failed requests; the test asserts there were none. */
-async function open (b: Browser, t: TestContext): Promise<{ page: Page, problems: string[] }> {
+interface Opened {
+  page: Page
+  /** Console errors, page errors and failed requests. */
+  problems: string[]
+  /** Requests to any host but the emulator's (aborted). */
+  offsite: string[]
+}
+
+/**
+ * A page that records console errors and failed requests, and aborts (and records) every request to a host other
+ * than the emulator's (as 127.0.0.1 or localhost): the page must work offline. `clean()` asserts none happened.
+ */
+async function open (b: Browser, t: TestContext, base: string): Promise<Opened> {
   const context = await b.newContext({ viewport: { width: 1366, height: 900 } })
+  t.after(async () => { await context.close() })
+  const port = new URL(base).port
+  const offsite: string[] = []
+  await context.route('**/*', async (route) => {
+    const url = new URL(route.request().url())
+    if (url.port === port && (url.hostname === '127.0.0.1' || url.hostname === 'localhost')) return await route.continue()
+    offsite.push(url.href)
+    await route.abort('blockedbyclient')
+  })
   const page = await context.newPage()
   const problems: string[] = []
   page.on('console', m => { if (m.type() === 'error') problems.push(`console: ${m.text()}`) })
   page.on('pageerror', e => problems.push(`page error: ${e.message}`))
-  t.after(async () => { await context.close() })
-  return { page, problems }
+  page.on('requestfailed', (r) => {
+    const error = r.failure()?.errorText ?? ''
+    // Deliberate aborts: the offsite requests above (recorded apart), and what the page cancels when it is left or
+    // replaces a region (its change stream, a region's reload: GETs).
+    if (error === 'net::ERR_BLOCKED_BY_CLIENT' && offsite.includes(r.url())) return
+    if (error === 'net::ERR_ABORTED' && r.method() === 'GET') return
+    problems.push(`request failed: ${r.method()} ${r.url()} (${error})`)
+  })
+  return { page, problems, offsite }
+}
+
+function clean ({ problems, offsite }: Opened, allowed?: RegExp): void {
+  assert.deepEqual(problems.filter(p => allowed === undefined || !allowed.test(p)), [], 'no console errors, no failed requests')
+  assert.deepEqual(offsite, [], 'no request left the emulator')
 }
 
 async function shot (page: Page, name: string): Promise<void> {
@@ -46,28 +91,63 @@ async function shot (page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false })
 }
 
-async function api (base: string, path: string, fields: Record<string, string>): Promise<any> {
-  const res = await fetch(base + path, { method: 'POST', headers: { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) })
+async function api (base: string, path: string, fields: Record<string, string>, auth = true): Promise<any> {
+  const res = await fetch(base + path, { method: 'POST', headers: { ...(auth && { authorization: BASIC }), 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) })
   const body = await res.text()
   assert.ok(res.ok, `${path}: ${res.status} ${body}`)
-  return JSON.parse(body)
+  return body.startsWith('{') ? JSON.parse(body) : body
+}
+
+async function flowNamed (base: string, name: string): Promise<string> {
+  const flows = ((await (await fetch(`${base}/v2/Flows`, { headers: { authorization: BASIC } })).json()) as { flows: any[] }).flows
+  return flows.find(f => f.friendly_name === name).sid
+}
+
+/**
+ * Controls without an accessible name (from aria-labelledby, aria-label, their labels or their text), and aria-labels
+ * that do not contain the visible text (WCAG 2.5.3). Plain JavaScript run in the page.
+ */
+const UNNAMED_CONTROLS = `(() => {
+  const text = (el) => ((el && el.textContent) || '').replace(/\\s+/g, ' ').trim()
+  const nameOf = (el) => {
+    const by = el.getAttribute('aria-labelledby')
+    if (by !== null) return by.split(/\\s+/).map(id => text(document.getElementById(id))).join(' ').trim()
+    const aria = (el.getAttribute('aria-label') || '').trim()
+    if (aria !== '') return aria
+    if (el.labels && el.labels.length > 0) return [...el.labels].map(text).join(' ').trim()
+    if (el.tagName === 'INPUT' && ['submit', 'button', 'reset'].includes(el.type)) return el.value.trim()
+    if (el.matches('button, a')) return text(el) || (el.getAttribute('title') || '').trim()
+    return (el.getAttribute('title') || '').trim()
+  }
+  const out = []
+  for (const el of document.querySelectorAll('button, input:not([type="hidden"]), select, textarea, a[href]')) {
+    const name = nameOf(el)
+    if (name === '') out.push('no name: ' + el.outerHTML.slice(0, 160))
+    const visible = el.matches('button, a') ? text(el) : ''
+    if (el.hasAttribute('aria-label') && !name.toLowerCase().includes(visible.toLowerCase())) out.push('"' + name + '" does not contain its visible text "' + visible + '"')
+  }
+  return out
+})()`
+
+async function unnamedControls (page: Page): Promise<string[]> {
+  return await page.evaluate(UNNAMED_CONTROLS)
 }
 
 test('watch and drive a flow: live list, reply as the contact, the clock past a timeout, the journal', { skip }, async (t) => {
+  const b = await browser(t)
   const emulator = startEmulator(['--db', ':memory:', '--flows-dir', FLOWS])
   t.after(emulator.kill)
   const base = await emulator.url()
-  const b = await browser(t)
-  const { page, problems } = await open(b, t)
+  const opened = await open(b, t, base)
+  const { page } = opened
 
   await page.goto(base + '/')
-  assert.equal(new URL(page.url()).pathname, '/__emulator/ui/', 'GET / redirects to the inspector')
+  assert.equal(new URL(page.url()).pathname, `${UI}/`, 'GET / redirects to the inspector')
   await page.getByText('live', { exact: true }).waitFor()
 
   // Started over REST by a client: it appears without a reload.
-  const flows = ((await (await fetch(`${base}/v2/Flows`, { headers: { authorization: BASIC } })).json()) as { flows: any[] }).flows
-  const ask = flows.find(f => f.friendly_name === 'ask')
-  const first = await api(base, `/v2/Flows/${ask.sid}/Executions`, { To: '+15550001111', From: '+15559990000' })
+  const ask = await flowNamed(base, 'ask')
+  const first = await api(base, `/v2/Flows/${ask}/Executions`, { To: '+15550001111', From: '+15559990000' })
   const row = page.locator(`tr[data-execution="${first.sid as string}"]`)
   await row.waitFor()
   assert.match(await row.innerText(), /active/)
@@ -86,24 +166,23 @@ test('watch and drive a flow: live list, reply as the contact, the clock past a 
   await shot(page, 'execution')
 
   // A second one times out when the clock moves past Ask's 600 s.
-  const second = await api(base, `/v2/Flows/${ask.sid}/Executions`, { To: '+15550002222', From: '+15559990000' })
-  await page.goto(`${base}/__emulator/ui/executions/${second.sid as string}`)
-  await page.getByRole('button', { name: 'Advance clock 1 hour' }).click()
+  const second = await api(base, `/v2/Flows/${ask}/Executions`, { To: '+15550002222', From: '+15559990000' })
+  await page.goto(`${base}${UI}/executions/${second.sid as string}`)
+  await page.getByRole('button', { name: '+1 h: advance clock 1 hour' }).click()
   await page.locator('ol.timeline li.out', { hasText: 'No answer, bye' }).waitFor()
   await page.locator('ol.timeline summary', { hasText: 'timeout' }).first().waitFor()
 
   // The journal shows the creates.
   await page.getByRole('link', { name: 'Journal' }).click()
-  await page.getByText(`/v2/Flows/${ask.sid as string}/Executions`).first().waitFor()
+  await page.getByText(`/v2/Flows/${ask}/Executions`).first().waitFor()
   await shot(page, 'journal')
 
   // The flow's page draws its definition, with widget names as text.
-  await page.goto(`${base}/__emulator/ui/flows/${ACCOUNT}/${ask.sid as string}`)
+  await page.goto(`${base}${UI}/flows/${ACCOUNT}/${ask}`)
   await page.locator('.flow-graph [data-widget="Ask"]').waitFor()
   assert.ok((await page.locator('.flow-graph').innerHTML()).includes('Thanks'))
   await shot(page, 'flow')
-
-  assert.deepEqual(problems, [], 'no console errors')
+  clean(opened)
 
   // A bad action is shown as the API's error, and changes nothing.
   await page.getByRole('button', { name: 'Start over REST' }).click() // required fields empty: the browser refuses
@@ -113,20 +192,137 @@ test('watch and drive a flow: live list, reply as the contact, the clock past a 
   await page.getByRole('button', { name: 'Start over REST' }).click()
   await page.getByRole('alert').getByText(/Parameters/).waitFor()
   // The browser and htmx log the refused request, and nothing else.
-  assert.deepEqual(problems.filter(p => !/status of 400|Code 400 from \/__emulator\/ui\/actions\/executions/.test(p)), [])
-  const list = (await (await fetch(`${base}/v2/Flows/${ask.sid as string}/Executions`, { headers: { authorization: BASIC } })).json()) as { executions: unknown[] }
+  clean(opened, /status of 400|Code 400 from \/__emulator\/ui\/actions\/executions/)
+  const list = (await (await fetch(`${base}/v2/Flows/${ask}/Executions`, { headers: { authorization: BASIC } })).json()) as { executions: unknown[] }
   assert.equal(list.executions.length, 2, 'the refused start stored nothing')
 })
 
+test('live from outside the page: REST creates, the contact\'s SMS to the webhook and the journal show up without a reload, also in a tab that was frozen', { skip }, async (t) => {
+  const b = await browser(t)
+  const emulator = startEmulator(['--db', ':memory:', '--flows-dir', FLOWS])
+  t.after(emulator.kill)
+  const base = await emulator.url()
+  const opened = await open(b, t, base)
+  const { page } = opened
+  const ask = await flowNamed(base, 'ask')
+  /** A mark in the page's window: gone if the page reloaded. */
+  const mark = async () => { await page.evaluate('window.notReloaded = true') }
+  const stillMarked = async () => await page.evaluate('window.notReloaded === true')
+
+  await page.goto(`${base}${UI}/`)
+  await page.getByText('live', { exact: true }).waitFor()
+  await mark()
+  const created = await api(base, `/v2/Flows/${ask}/Executions`, { To: '+15550001111', From: '+15559990000' })
+  await page.locator(`tr[data-execution="${created.sid as string}"]`).waitFor()
+
+  // The execution's page, while the contact answers by SMS to the flow's webhook (as Twilio would post it).
+  await page.goto(`${base}${UI}/executions/${created.sid as string}`)
+  await page.getByText('live', { exact: true }).waitFor()
+  await page.locator('ol.timeline li.out', { hasText: 'What is your name?' }).waitFor()
+  await mark()
+  await api(base, `/v1/Accounts/${ACCOUNT}/Flows/${ask}`, { From: '+15550001111', To: '+15559990000', Body: 'Grace' }, false)
+  await page.locator('ol.timeline li.in', { hasText: 'Grace' }).waitFor()
+  await page.locator('ol.timeline li.out', { hasText: 'Thanks Grace' }).waitFor()
+  await page.locator('ol.timeline summary', { hasText: 'incomingMessage' }).first().waitFor()
+  assert.ok(await stillMarked(), 'no reload')
+
+  // The journal page gets the next request.
+  await page.goto(`${base}${UI}/journal`)
+  await page.getByText('live', { exact: true }).waitFor()
+  await mark()
+  const journalRows = page.locator('#journal tbody tr', { hasText: `/v2/Flows/${ask}/Executions` })
+  const before = await journalRows.count()
+  await api(base, `/v2/Flows/${ask}/Executions`, { To: '+15550002222', From: '+15559990000' })
+  await page.waitForFunction(`document.querySelectorAll('#journal tbody tr').length > ${await page.locator('#journal tbody tr').count()}`)
+  assert.equal(await journalRows.count(), before + 1)
+  assert.ok(await stillMarked(), 'no reload')
+
+  // A frozen tab (as a browser freezes a background tab) catches up when it is thawed.
+  await page.goto(`${base}${UI}/`)
+  await page.getByText('live', { exact: true }).waitFor()
+  await mark()
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' })
+  const whileFrozen = await api(base, `/v2/Flows/${ask}/Executions`, { To: '+15550003333', From: '+15559990000' })
+  await new Promise(resolve => setTimeout(resolve, 500))
+  await cdp.send('Page.setWebLifecycleState', { state: 'active' })
+  await page.locator(`tr[data-execution="${whileFrozen.sid as string}"]`).waitFor()
+  assert.ok(await stillMarked(), 'caught up without a reload')
+  clean(opened)
+})
+
+test('accessible: every control on every page has a name containing its visible text; the page works from the keyboard', { skip }, async (t) => {
+  const b = await browser(t)
+  // An Event Streams sink, so that the events page has events to show.
+  const sink = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(204).end()) })
+  await new Promise<void>(resolve => sink.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise<void>(resolve => { sink.close(() => resolve()); sink.closeAllConnections() }))
+  const emulator = startEmulator(['--db', ':memory:', '--flows-dir', FLOWS], { STUDIO_EVENTS_URL: `http://127.0.0.1:${(sink.address() as { port: number }).port}/events` })
+  t.after(emulator.kill)
+  const base = await emulator.url()
+  const opened = await open(b, t, base)
+  const { page } = opened
+  const ask = await flowNamed(base, 'ask')
+  const waiting = await api(base, `/v2/Flows/${ask}/Executions`, { To: '+15550001111', From: '+15559990000' })
+
+  const pages = ['/', '/flows', `/flows/${ACCOUNT}/${ask}`, `/executions/${waiting.sid as string}`, '/journal', '/events', '/rules']
+  for (const path of pages) {
+    await page.goto(`${base}${UI}${path}`)
+    await page.getByText('live', { exact: true }).waitFor()
+    await page.getByRole('button', { name: 'Advance clock', exact: true }).waitFor() // the clock region has loaded
+    assert.deepEqual(await unnamedControls(page), [], path)
+    assert.equal(await page.getByRole('button', { name: 'Reset', exact: true }).count(), 1, `${path}: Reset`)
+    for (const [label, words] of [['+1 min', '1 minute'], ['+1 h', '1 hour'], ['+1 day', '1 day']]) {
+      assert.equal(await page.getByRole('button', { name: `${label as string}: advance clock ${words as string}`, exact: true }).count(), 1, `${path}: ${label as string}`)
+    }
+    assert.equal(await page.getByRole('spinbutton', { name: 'Minutes to advance' }).count(), 1)
+  }
+
+  // The rules page with a fault and a choice added through its forms.
+  await page.goto(`${base}${UI}/rules`)
+  const fault = page.getByRole('form', { name: 'Add a fault rule' })
+  await fault.getByRole('textbox', { name: 'Path' }).fill('/v2/Flows/*/Executions')
+  await fault.getByRole('spinbutton', { name: 'Status' }).fill('503')
+  await page.getByRole('button', { name: 'Add fault' }).click()
+  await page.getByRole('cell', { name: '/v2/Flows/*/Executions' }).waitFor()
+  const choice = page.getByRole('form', { name: 'Choose a widget\'s event' })
+  await choice.getByRole('textbox', { name: 'Widget' }).fill('Ask')
+  await choice.getByRole('textbox', { name: 'Event' }).fill('deliveryFailure')
+  await page.getByRole('button', { name: 'Add choice' }).click()
+  await page.getByRole('cell', { name: 'deliveryFailure' }).waitFor()
+  assert.deepEqual(await unnamedControls(page), [], 'rules, with rules')
+  await shot(page, 'rules')
+  await page.getByRole('button', { name: 'Clear faults' }).click()
+  await page.getByRole('button', { name: 'Clear choices' }).click()
+  await page.getByText('No choices.').waitFor()
+  await page.goto(`${base}${UI}/events`)
+  await page.locator('#events td', { hasText: 'delivered' }).first().waitFor()
+  await shot(page, 'events')
+
+  // The keyboard alone: Tab to the reply box, type, Enter.
+  await page.goto(`${base}${UI}/executions/${waiting.sid as string}`)
+  await page.getByText('live', { exact: true }).waitFor()
+  assert.equal(await page.getByRole('button', { name: 'End execution', exact: true }).count(), 1)
+  let tabs = 0
+  for (; tabs < 60 && await page.evaluate('document.activeElement && document.activeElement.id') !== 'reply-body'; tabs++) await page.keyboard.press('Tab')
+  assert.equal(await page.evaluate('document.activeElement.getAttribute("aria-label")'), 'Reply as contact', `Tab reaches the reply box (${tabs} presses)`)
+  await page.keyboard.type('Ada')
+  await page.keyboard.press('Enter')
+  await page.locator('ol.timeline li.out', { hasText: 'Thanks Ada' }).waitFor()
+  await page.getByText('Reply sent.').waitFor()
+  clean(opened)
+})
+
 test('play a call from the page: start it, press digits, see what the caller heard', { skip }, async (t) => {
+  const b = await browser(t)
   const emulator = startEmulator(['--db', ':memory:'])
   t.after(emulator.kill)
   const base = await emulator.url()
-  const b = await browser(t)
-  const { page, problems } = await open(b, t)
+  const opened = await open(b, t, base)
+  const { page } = opened
   const definition = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'ivr.json'), 'utf8')
   const ivr = await api(base, '/v2/Flows', { FriendlyName: 'IVR', Status: 'published', Definition: definition })
-  await page.goto(`${base}/__emulator/ui/flows/${ACCOUNT}/${ivr.sid as string}`)
+  await page.goto(`${base}${UI}/flows/${ACCOUNT}/${ivr.sid as string}`)
   await page.getByLabel('From (caller)').fill('+15551112222')
   await page.getByRole('form', { name: 'Start by call' }).getByLabel('To (flow\'s number)').fill('+15553334444')
   await page.getByRole('button', { name: 'Call the flow' }).click()
@@ -137,17 +333,19 @@ test('play a call from the page: start it, press digits, see what the caller hea
   await page.locator('ol.timeline li.call', { hasText: 'Sales is closed today' }).waitFor()
   await page.locator('ol.timeline li.in', { hasText: 'pressed 1' }).waitFor()
   await shot(page, 'call')
-  assert.deepEqual(problems, [])
+  clean(opened)
 })
 
 test('with STUDIO_ADMIN_TOKEN the page asks for the token and keeps it for the session', { skip }, async (t) => {
+  const b = await browser(t)
   const emulator = startEmulator(['--db', ':memory:'], { STUDIO_ADMIN_TOKEN: 'sesame-0123456789' })
   t.after(emulator.kill)
   const base = await emulator.url()
-  const b = await browser(t)
-  const { page } = await open(b, t)
-  await page.goto(`${base}/__emulator/ui/`)
-  assert.equal(new URL(page.url()).pathname, '/__emulator/ui/login')
+  const opened = await open(b, t, base)
+  const { page } = opened
+  await page.goto(`${base}${UI}/`)
+  assert.equal(new URL(page.url()).pathname, `${UI}/login`)
+  assert.deepEqual(await unnamedControls(page), [], 'the sign-in page')
   await page.getByLabel('Admin token').fill('wrong')
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByRole('alert').waitFor()
@@ -160,21 +358,47 @@ test('with STUDIO_ADMIN_TOKEN the page asks for the token and keeps it for the s
   await page.getByRole('heading', { name: 'Flows' }).waitFor()
   // The control API itself still wants the bearer token.
   assert.equal((await fetch(`${base}/__emulator/outbox`)).status, 401)
+  // The wrong token's page is a 401: the browser logs it, and nothing else.
+  clean(opened, /status of 401/)
 })
 
 test('a browser app on another origin calls the API with Basic auth (CORS preflight and answer)', { skip }, async (t) => {
+  const b = await browser(t)
   const emulator = startEmulator(['--db', ':memory:'])
   t.after(emulator.kill)
   const base = await emulator.url()
-  const b = await browser(t)
-  const { page, problems } = await open(b, t)
+  const opened = await open(b, t, base)
   // The page is served as localhost; the API is called as 127.0.0.1: another origin, so the browser preflights.
-  await page.goto(base.replace('127.0.0.1', 'localhost') + '/__emulator/ui/')
-  const answer = await page.evaluate(async ({ url, auth }) => {
+  await opened.page.goto(base.replace('127.0.0.1', 'localhost') + `${UI}/`)
+  const answer = await opened.page.evaluate(async ({ url, auth }) => {
     const res = await fetch(url, { headers: { Authorization: auth } })
     return { status: res.status, body: await res.json() as { flows: unknown[] } }
   }, { url: `${base}/v2/Flows`, auth: BASIC })
   assert.equal(answer.status, 200)
   assert.deepEqual(answer.body.flows, [])
-  assert.deepEqual(problems, [])
+  clean(opened)
+  // The offline guard itself: a request to any other host is aborted and recorded.
+  assert.equal(await opened.page.evaluate('fetch("http://192.0.2.1/elsewhere").then(() => "answered", () => "refused")'), 'refused')
+  assert.deepEqual(opened.offsite, ['http://192.0.2.1/elsewhere'])
+})
+
+test('without Chromium the browser tests skip with a clear message, and with CI set they fail with it', { skip: process.env.INSPECTOR_CHILD !== undefined }, () => {
+  const run = (env: Record<string, string>) => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', fileURLToPath(import.meta.url)], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', INSPECTOR_CHILD: '1', CHROMIUM_PATH: '/nonexistent/chromium', ...env },
+      timeout: 60_000
+    })
+    return { status: child.status, output: `${child.stdout}${child.stderr}` }
+  }
+  const message = 'CHROMIUM_PATH=/nonexistent/chromium does not exist (install Debian\'s chromium, or set CHROMIUM_PATH to it)'
+  const local = run({})
+  assert.equal(local.status, 0, local.output)
+  assert.ok(local.output.includes(`# ${message}: browser tests skipped`), local.output)
+  assert.match(local.output, /ℹ skipped 7\b/, local.output)
+  const ci = run({ CI: 'true' })
+  assert.equal(ci.status, 1, ci.output)
+  assert.ok(ci.output.includes(`${message}: CI is set, so the browser tests fail instead of skipping`), ci.output)
+  assert.match(ci.output, /ℹ fail 6\b/, ci.output)
 })
