@@ -267,7 +267,9 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
       changes.changed('executions', 'clock', 'rules', 'events', 'flows')
     }
     if (!isTwilioPath(request.url)) return
-    changes.changed('journal')
+    // A flow created, changed or deleted over the API shows on open Flows pages (executions tell their own changes).
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) changes.changed('journal', 'flows')
+    else changes.changed('journal')
     // The journal keeps references; it copies and redacts only when read.
     journal.record({
       requestId: request.id,

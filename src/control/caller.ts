@@ -8,7 +8,7 @@ import { LIVE_CALL_STATUSES } from '../db/calls.js'
 import type { Store } from '../db/store.js'
 import { callFields, type CallService, type VoiceAnswer } from '../studio/calls.js'
 import type { InboundService } from '../studio/inbound.js'
-import { callStateConflict, invalidParameter, resourceMissing } from '../twilio/errors.js'
+import { contactStateConflict, invalidParameter, resourceMissing } from '../twilio/errors.js'
 import { newSid } from '../twilio/sid.js'
 import type { TwimlVerb } from '../twilio/twiml.js'
 
@@ -141,7 +141,7 @@ export function createCaller (deps: { store: Store, calls: CallService, inbound:
   /** Listens through pending audio (Say/Play then back to Studio) so that an action reaches the verb that waits. */
   async function listened (callSid: string, heard: Heard[]): Promise<CallState> {
     const call = findCall(callSid)
-    if (!LIVE_CALL_STATUSES.has(call.status)) throw callStateConflict(`Call ${callSid} has ended (${call.status})`)
+    if (!LIVE_CALL_STATUSES.has(call.status)) throw contactStateConflict(`Call ${callSid} has ended (${call.status})`)
     return await follow(calls.current(call.accountSid, call.sid, call.flowSid), call, heard, true)
   }
 
@@ -150,7 +150,7 @@ export function createCaller (deps: { store: Store, calls: CallService, inbound:
     const accountSid = accountOf(input.flowSid, input.accountSid)
     const callSid = newSid('CA')
     const answer = await calls.receive(accountSid, input.flowSid, { ...input.fields, CallSid: callSid, From: input.from, To: input.to, CallStatus: 'ringing', Direction: 'inbound' }, {})
-    if (answer.call === undefined) throw callStateConflict(`The flow rejected the call (${answer.outcome}): the caller has an active execution and the flow does not allow concurrent calls`)
+    if (answer.call === undefined) throw contactStateConflict(`The flow rejected the call (${answer.outcome}): the caller has an active execution and the flow does not allow concurrent calls`)
     return await follow(answer, answer.call, [])
   }
 
@@ -159,8 +159,8 @@ export function createCaller (deps: { store: Store, calls: CallService, inbound:
     const heard: Heard[] = []
     const before = await listened(callSid, heard)
     const gather = nextStep(before.twiml)
-    if (gather.verb?.verb !== 'Gather') throw callStateConflict(`Call ${callSid} is not gathering input now (waiting for: ${before.waitingFor ?? 'nothing, the call has ended'})`)
-    if ('speech' in given && !String(gather.verb.attrs?.input).includes('speech')) throw callStateConflict(`The Gather on call ${callSid} listens for digits only`)
+    if (gather.verb?.verb !== 'Gather') throw contactStateConflict(`Call ${callSid} is not gathering input now (waiting for: ${before.waitingFor ?? 'nothing, the call has ended'})`)
+    if ('speech' in given && !String(gather.verb.attrs?.input).includes('speech')) throw contactStateConflict(`The Gather on call ${callSid} listens for digits only`)
     const fields: Record<string, string> = 'digits' in given ? { Digits: given.digits, FinishedOnKey: '' } : { SpeechResult: given.speech, Confidence: String(given.confidence) }
     const answer = await post(before.call, { CallStatus: 'in-progress', ...fields }, studioQuery(gather.verb.attrs?.action) ?? {})
     return await follow(answer, before.call, heard)
@@ -173,7 +173,7 @@ export function createCaller (deps: { store: Store, calls: CallService, inbound:
     const step = nextStep(before.twiml)
     const verb = step.verb
     let answer: VoiceAnswer
-    if (verb === undefined || step.waiting === 'flow' || step.waiting === null) throw callStateConflict(`Call ${callSid} has nothing to continue (waiting for: ${before.waitingFor ?? 'nothing'})`)
+    if (verb === undefined || step.waiting === 'flow' || step.waiting === null) throw contactStateConflict(`Call ${callSid} has nothing to continue (waiting for: ${before.waitingFor ?? 'nothing'})`)
     if (verb.verb === 'Gather') {
       // Nobody said anything: Twilio goes on to the verb after the Gather (Studio's Redirect with FlowEvent=timeout).
       const after = before.twiml[before.twiml.indexOf(verb) + 1]
@@ -190,7 +190,7 @@ export function createCaller (deps: { store: Store, calls: CallService, inbound:
   /** An outbound call placed by the flow is answered (by a person, or a machine when detection is on). */
   async function answer (callSid: string, answeredBy: string | undefined): Promise<CallState> {
     const call = findCall(callSid)
-    if (call.direction !== 'outbound-api' || (call.status !== 'queued' && call.status !== 'ringing')) throw callStateConflict(`Call ${callSid} is not an outbound call ringing (it is ${call.direction}, ${call.status})`)
+    if (call.direction !== 'outbound-api' || (call.status !== 'queued' && call.status !== 'ringing')) throw contactStateConflict(`Call ${callSid} is not an outbound call ringing (it is ${call.direction}, ${call.status})`)
     const reply = await post(call, { CallStatus: 'in-progress', ...(answeredBy !== undefined && { AnsweredBy: answeredBy }) })
     return await follow(reply, call, [])
   }
@@ -198,7 +198,7 @@ export function createCaller (deps: { store: Store, calls: CallService, inbound:
   /** An outbound call is not answered: busy, no-answer or failed (Twilio's status callback). */
   async function refuse (callSid: string, status: 'busy' | 'no-answer' | 'failed'): Promise<CallState> {
     const call = findCall(callSid)
-    if (call.direction !== 'outbound-api' || (call.status !== 'queued' && call.status !== 'ringing')) throw callStateConflict(`Call ${callSid} is not an outbound call ringing (it is ${call.direction}, ${call.status})`)
+    if (call.direction !== 'outbound-api' || (call.status !== 'queued' && call.status !== 'ringing')) throw contactStateConflict(`Call ${callSid} is not an outbound call ringing (it is ${call.direction}, ${call.status})`)
     await post(call, { CallStatus: status })
     return state(call.accountSid, call.sid, call.flowSid)
   }
@@ -206,7 +206,7 @@ export function createCaller (deps: { store: Store, calls: CallService, inbound:
   /** The caller hangs up: Twilio's status callback with CallStatus=completed. */
   async function hangup (callSid: string): Promise<CallState> {
     const call = findCall(callSid)
-    if (!LIVE_CALL_STATUSES.has(call.status)) throw callStateConflict(`Call ${callSid} has already ended (${call.status})`)
+    if (!LIVE_CALL_STATUSES.has(call.status)) throw contactStateConflict(`Call ${callSid} has already ended (${call.status})`)
     await post(call, { CallStatus: 'completed', CallDuration: '0' })
     return state(call.accountSid, call.sid, call.flowSid)
   }

@@ -14,9 +14,10 @@ import type { FaultService } from '../control/faults.js'
 import type { Journal } from '../control/journal.js'
 import type { Store } from '../db/store.js'
 import { chooseWidgetEvent, type WidgetChoices } from '../engine/choices.js'
+import { redactUrl } from '../events/sink-url.js'
 import type { ExecutionService } from '../studio/executions.js'
 import type { InboundService } from '../studio/inbound.js'
-import { adminTokenRequired, callStateConflict, executionAlreadyEnded, invalidParameter, missingParameter, resourceMissing, TwilioError } from '../twilio/errors.js'
+import { adminTokenRequired, contactStateConflict, crossSiteRequest, executionAlreadyEnded, invalidParameter, missingParameter, resourceMissing } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'
 import type { ControllableClock } from '../clock.js'
 import type { Config, ExecutionRecord, FlowRecord, JsonObject } from '../types.js'
@@ -150,7 +151,7 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
   }
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'GET' && request.method !== 'HEAD' && fromAnotherSite(request)) {
-      throw new TwilioError(403, 20403, 'Forbidden: the inspector takes form posts from its own page only, not from another site (Origin or Sec-Fetch-Site)')
+      throw crossSiteRequest()
     }
     const path = request.url.split('?', 1)[0] ?? ''
     if (path === `${ROOT}login` || path.startsWith(`${ROOT}assets/`) || signedIn(request)) return
@@ -320,7 +321,7 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
   const journalList = () => journalFragment(opts.journal.list({ limit: 200 }), opts.journal.size)
   app.get('/journal', async (_request, reply) => await sendHtml(reply, simplePage('Request journal', 'journal', journalList())))
   app.get('/fragments/journal', async (_request, reply) => await sendHtml(reply, journalList()))
-  const eventsList = () => eventsFragment({ sink: config.eventsUrl, ...store.eventCounts(), events: store.listEvents({ pendingOnly: false, limit: 200 }) })
+  const eventsList = () => eventsFragment({ sink: config.eventsUrl === undefined ? undefined : redactUrl(config.eventsUrl), ...store.eventCounts(), events: store.listEvents({ pendingOnly: false, limit: 200 }) })
   app.get('/events', async (_request, reply) => await sendHtml(reply, simplePage('Event Streams', 'events', eventsList())))
   app.get('/fragments/events', async (_request, reply) => await sendHtml(reply, eventsList()))
   const rulesList = () => rulesFragment(opts.faults.list(), opts.choices.list())
@@ -376,7 +377,7 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
     const e = executionOf(request.params.sid)
     if (e.status !== 'active') throw executionAlreadyEnded(e.sid)
     const state = store.getEngineExecution(e.accountSid, e.sid)
-    if (state?.waitKind !== 'reply') throw callStateConflict(`Execution ${e.sid} is not waiting for a reply (it is at ${state?.currentWidget ?? 'no widget'}, waiting for: ${state?.waitKind ?? 'nothing'})`)
+    if (state?.waitKind !== 'reply') throw contactStateConflict(`Execution ${e.sid} is not waiting for a reply (it is at ${state?.currentWidget ?? 'no widget'}, waiting for: ${state?.waitKind ?? 'nothing'})`)
     const body = form.body ?? ''
     const trigger = (store.getExecutionContext(e.accountSid, e.flowSid, e.sid)?.context.trigger ?? {}) as JsonObject
     const result = trigger.conversation !== undefined

@@ -112,8 +112,8 @@ export function executionCannotBeReactivated (sid: string): TwilioError {
   return new TwilioError(409, 20409, `Execution ${sid} has ended and cannot be set back to active`)
 }
 
-/** The control API asked a simulated call for something it is not doing now (digits while no Gather listens, …). */
-export function callStateConflict (why: string): TwilioError {
+/** The contact was played for something its call or execution is not doing now (digits while no Gather listens, a reply nobody waits for, …). */
+export function contactStateConflict (why: string): TwilioError {
   return new TwilioError(409, 20409, why)
 }
 
@@ -164,6 +164,11 @@ export function injectedFault (status: number, code: number, message: string): T
 }
 
 /** The control API without its bearer token, when STUDIO_ADMIN_TOKEN is set (emulator-only). */
+/** A state-changing request to the inspector from another site (Origin or Sec-Fetch-Site): 403, whatever the token. */
+export function crossSiteRequest (): TwilioError {
+  return new TwilioError(403, 20403, 'Forbidden: the inspector takes form posts from its own page only, not from another site (Origin or Sec-Fetch-Site)')
+}
+
 export function adminTokenRequired (): TwilioError {
   return new TwilioError(401, 20003, 'The control API needs Authorization: Bearer <STUDIO_ADMIN_TOKEN>')
 }

@@ -338,13 +338,16 @@ test('faults and widget-event choices: added from the page, listed on it, cleare
 test('the events page shows each event\'s delivery state: pending while the sink fails, delivered once it answers', async (t) => {
   let up = false
   const s = await sink(t, () => up ? 204 : 503)
-  const app = await buildTestApp(t, { raw: { eventsUrl: s.url }, eventRetry: { initialMs: 60_000, maxMs: 60_000 } })
+  // The sink URL carries credentials: the page shows it with the password as ***.
+  const withCredentials = s.url.replace('://', '://hook:s3cret@')
+  const app = await buildTestApp(t, { raw: { eventsUrl: withCredentials }, eventRetry: { initialMs: 60_000, maxMs: 60_000 } })
   const flow = await publish(app, askDefinition(), 'Survey')
   const sid = await start(app, flow, { To: '+15550001111' })
   await until('a failed delivery', () => s.requests.length > 0)
   const rowsOf = (body: string) => [...body.matchAll(/<tr><td><time[^]*?<\/tr>/g)].map(m => m[0]).filter(r => r.includes(sid))
   const pending = (await page(app, `${UI}/events`)).body
-  assert.match(pending, new RegExp(`Sink <span class="mono">${s.url.replace(/[.]/g, '\\.')}</span>`))
+  assert.match(pending, new RegExp(`Sink <span class="mono">${s.url.replace('://', '://hook:\\*\\*\\*@').replace(/[.]/g, '\\.')}</span>`))
+  assert.ok(!pending.includes('s3cret'), 'the password is never shown')
   assert.ok(rowsOf(pending).length > 0)
   for (const row of rowsOf(pending)) assert.match(row, /<td>pending<\/td><td>[1-9]\d*<\/td><td>[^<]*503/, row)
   assert.match(pending, /Retry pending now/)

@@ -237,6 +237,15 @@ test('live from outside the page: REST creates, the contact\'s SMS to the webhoo
   assert.equal(await journalRows.count(), before + 1)
   assert.ok(await stillMarked(), 'no reload')
 
+  // The flows page gets a flow created over REST.
+  await page.goto(`${base}${UI}/flows`)
+  await page.getByText('live', { exact: true }).waitFor()
+  await mark()
+  const definition = { description: 'new', states: [{ name: 'Trigger', type: 'trigger', properties: {}, transitions: [] }], initial_state: 'Trigger', flags: {} }
+  await api(base, '/v2/Flows', { FriendlyName: 'Made over REST', Status: 'draft', Definition: JSON.stringify(definition) })
+  await page.locator('#flows', { hasText: 'Made over REST' }).waitFor()
+  assert.ok(await stillMarked(), 'no reload')
+
   // A frozen tab (as a browser freezes a background tab) catches up when it is thawed.
   await page.goto(`${base}${UI}/`)
   await page.getByText('live', { exact: true }).waitFor()
