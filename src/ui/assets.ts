@@ -91,7 +91,11 @@ export const SCRIPT = `
     var el = document.getElementById(id)
     if (!el) return
     loading[id] = 'now'
+    // Busy while it reloads (assistive technology waits; so do the browser tests before they type into a region).
+    el.setAttribute('aria-busy', 'true')
     function settled () {
+      var now = document.getElementById(id)
+      if (now) now.removeAttribute('aria-busy')
       setTimeout(function () {
         var again = loading[id] === 'again'
         delete loading[id]
@@ -124,17 +128,32 @@ export const SCRIPT = `
   var open = []
   var typed = []
   var focused = null
+  // A field is known by its id, or by its form (aria-label, else hx-post) and its name.
+  function fieldKey (el) {
+    if (el.id) return '#' + el.id
+    var form = el.form
+    return form && el.name ? (form.getAttribute('aria-label') || form.getAttribute('hx-post') || '') + '|' + el.name : null
+  }
+  function fields (root) {
+    var found = {}
+    Array.prototype.forEach.call(root.querySelectorAll('input, textarea, select'), function (i) {
+      var key = fieldKey(i)
+      if (key !== null && i.type !== 'hidden') found[key] = i
+    })
+    return found
+  }
   document.body.addEventListener('htmx:beforeSwap', function (e) {
     var target = e.detail.target
     open = Array.prototype.map.call(target.querySelectorAll('details[open][id]'), function (d) { return d.id })
-    typed = Array.prototype.filter.call(target.querySelectorAll('input[id], textarea[id]'), function (i) { return i.value !== '' && i.type !== 'hidden' })
-      .map(function (i) { return [i.id, i.value] })
-    focused = document.activeElement && target.contains(document.activeElement) ? document.activeElement.id : null
+    var before = fields(target)
+    typed = Object.keys(before).filter(function (k) { return before[k].value !== '' }).map(function (k) { return [k, before[k].value] })
+    focused = document.activeElement && target.contains(document.activeElement) ? fieldKey(document.activeElement) : null
   })
   document.body.addEventListener('htmx:afterSwap', function () {
     open.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true })
-    typed.forEach(function (t) { var i = document.getElementById(t[0]); if (i && i.value === '') i.value = t[1] })
-    if (focused) { var f = document.getElementById(focused); if (f) f.focus() }
+    var after = fields(document)
+    typed.forEach(function (t) { var i = after[t[0]]; if (i && i.value === '') i.value = t[1] })
+    if (focused && after[focused]) after[focused].focus()
     typed = []
     focused = null
   })

@@ -80,6 +80,12 @@ async function open (b: Browser, t: TestContext, base: string): Promise<Opened> 
   return { page, problems, offsite }
 }
 
+/** The page is live and no region is reloading (aria-busy), so what a test types is not swapped away under it. */
+async function ready (page: Page): Promise<void> {
+  await page.getByText('live', { exact: true }).waitFor()
+  await page.waitForFunction('document.querySelector(\'[aria-busy="true"]\') === null')
+}
+
 function clean ({ problems, offsite }: Opened, allowed?: RegExp): void {
   assert.deepEqual(problems.filter(p => allowed === undefined || !allowed.test(p)), [], 'no console errors, no failed requests')
   assert.deepEqual(offsite, [], 'no request left the emulator')
@@ -143,7 +149,7 @@ test('watch and drive a flow: live list, reply as the contact, the clock past a 
 
   await page.goto(base + '/')
   assert.equal(new URL(page.url()).pathname, `${UI}/`, 'GET / redirects to the inspector')
-  await page.getByText('live', { exact: true }).waitFor()
+  await ready(page)
 
   // Started over REST by a client: it appears without a reload.
   const ask = await flowNamed(base, 'ask')
@@ -210,14 +216,14 @@ test('live from outside the page: REST creates, the contact\'s SMS to the webhoo
   const stillMarked = async () => await page.evaluate('window.notReloaded === true')
 
   await page.goto(`${base}${UI}/`)
-  await page.getByText('live', { exact: true }).waitFor()
+  await ready(page)
   await mark()
   const created = await api(base, `/v2/Flows/${ask}/Executions`, { To: '+15550001111', From: '+15559990000' })
   await page.locator(`tr[data-execution="${created.sid as string}"]`).waitFor()
 
   // The execution's page, while the contact answers by SMS to the flow's webhook (as Twilio would post it).
   await page.goto(`${base}${UI}/executions/${created.sid as string}`)
-  await page.getByText('live', { exact: true }).waitFor()
+  await ready(page)
   await page.locator('ol.timeline li.out', { hasText: 'What is your name?' }).waitFor()
   await mark()
   await api(base, `/v1/Accounts/${ACCOUNT}/Flows/${ask}`, { From: '+15550001111', To: '+15559990000', Body: 'Grace' }, false)
@@ -228,7 +234,7 @@ test('live from outside the page: REST creates, the contact\'s SMS to the webhoo
 
   // The journal page gets the next request.
   await page.goto(`${base}${UI}/journal`)
-  await page.getByText('live', { exact: true }).waitFor()
+  await ready(page)
   await mark()
   const journalRows = page.locator('#journal tbody tr', { hasText: `/v2/Flows/${ask}/Executions` })
   const before = await journalRows.count()
@@ -239,7 +245,7 @@ test('live from outside the page: REST creates, the contact\'s SMS to the webhoo
 
   // The flows page gets a flow created over REST.
   await page.goto(`${base}${UI}/flows`)
-  await page.getByText('live', { exact: true }).waitFor()
+  await ready(page)
   await mark()
   const definition = { description: 'new', states: [{ name: 'Trigger', type: 'trigger', properties: {}, transitions: [] }], initial_state: 'Trigger', flags: {} }
   await api(base, '/v2/Flows', { FriendlyName: 'Made over REST', Status: 'draft', Definition: JSON.stringify(definition) })
@@ -248,7 +254,7 @@ test('live from outside the page: REST creates, the contact\'s SMS to the webhoo
 
   // A frozen tab (as a browser freezes a background tab) catches up when it is thawed.
   await page.goto(`${base}${UI}/`)
-  await page.getByText('live', { exact: true }).waitFor()
+  await ready(page)
   await mark()
   const cdp = await page.context().newCDPSession(page)
   await cdp.send('Page.setWebLifecycleState', { state: 'frozen' })
@@ -277,7 +283,7 @@ test('accessible: every control on every page has a name containing its visible 
   const pages = ['/', '/flows', `/flows/${ACCOUNT}/${ask}`, `/executions/${waiting.sid as string}`, '/journal', '/events', '/rules']
   for (const path of pages) {
     await page.goto(`${base}${UI}${path}`)
-    await page.getByText('live', { exact: true }).waitFor()
+    await ready(page)
     await page.getByRole('button', { name: 'Advance clock', exact: true }).waitFor() // the clock region has loaded
     assert.deepEqual(await unnamedControls(page), [], path)
     assert.equal(await page.getByRole('button', { name: 'Reset', exact: true }).count(), 1, `${path}: Reset`)
@@ -289,6 +295,7 @@ test('accessible: every control on every page has a name containing its visible 
 
   // The rules page with a fault and a choice added through its forms.
   await page.goto(`${base}${UI}/rules`)
+  await ready(page)
   const fault = page.getByRole('form', { name: 'Add a fault rule' })
   await fault.getByRole('textbox', { name: 'Path' }).fill('/v2/Flows/*/Executions')
   await fault.getByRole('spinbutton', { name: 'Status' }).fill('503')
@@ -301,6 +308,12 @@ test('accessible: every control on every page has a name containing its visible 
   await page.getByRole('cell', { name: 'deliveryFailure' }).waitFor()
   assert.deepEqual(await unnamedControls(page), [], 'rules, with rules')
   await shot(page, 'rules')
+  // What a person is typing survives the region's reload when a rule is added from elsewhere.
+  await fault.getByRole('textbox', { name: 'Path' }).fill('/v1/Flows/*')
+  const outside = await fetch(`${base}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: '/v2/Flows/*', status: 500 }) })
+  assert.equal(outside.status, 201)
+  await page.getByRole('cell', { name: '/v2/Flows/*', exact: true }).waitFor()
+  assert.equal(await fault.getByRole('textbox', { name: 'Path' }).inputValue(), '/v1/Flows/*')
   await page.getByRole('button', { name: 'Clear faults' }).click()
   await page.getByRole('button', { name: 'Clear choices' }).click()
   await page.getByText('No choices.').waitFor()
@@ -310,7 +323,7 @@ test('accessible: every control on every page has a name containing its visible 
 
   // The keyboard alone: Tab to the reply box, type, Enter.
   await page.goto(`${base}${UI}/executions/${waiting.sid as string}`)
-  await page.getByText('live', { exact: true }).waitFor()
+  await ready(page)
   assert.equal(await page.getByRole('button', { name: 'End execution', exact: true }).count(), 1)
   let tabs = 0
   for (; tabs < 60 && await page.evaluate('document.activeElement && document.activeElement.id') !== 'reply-body'; tabs++) await page.keyboard.press('Tab')
@@ -361,7 +374,7 @@ test('with STUDIO_ADMIN_TOKEN the page asks for the token and keeps it for the s
   await page.getByLabel('Admin token').fill('sesame-0123456789')
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByRole('heading', { name: 'Executions' }).waitFor()
-  await page.getByText('live', { exact: true }).waitFor()
+  await ready(page)
   // The session cookie opens the other pages too.
   await page.getByRole('link', { name: 'Flows' }).click()
   await page.getByRole('heading', { name: 'Flows' }).waitFor()
