@@ -297,7 +297,13 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { store })
   await app.register(controlRoutes, { prefix: '/__emulator', config, store, journal, faults, seedFlows, retryEvents, clock, engine, choices, caller })
-  await app.register(inboundRoutes, { accountSids, inbound, calls, publicUrl: config.publicUrl })
+  await app.register(inboundRoutes, {
+    accountSids,
+    inbound,
+    calls,
+    publicUrl: config.publicUrl,
+    signedWith: config.checkSignatures ? accountSid => config.accounts.find(a => a.sid === accountSid)?.authToken : undefined
+  })
   await app.register(uiRoutes, {
     prefix: '/__emulator/ui',
     config,

@@ -29,6 +29,7 @@ export const SETTINGS = [
   { env: 'STUDIO_ADMIN_TOKEN', flag: 'admin-token', default: '', help: 'bearer token the control API (/__emulator) requires' },
   { env: 'STUDIO_JOURNAL_SIZE', flag: 'journal-size', default: '1000', help: 'requests kept by the request journal' },
   { env: 'STUDIO_RATE_LIMITS', flag: 'rate-limits', default: 'off', help: "on: Studio's 20 new executions per second per account (429 20429)" },
+  { env: 'STUDIO_CHECK_SIGNATURES', flag: 'check-signatures', default: 'off', help: "on: posts to a flow's webhook need a valid X-Twilio-Signature (403 20403)" },
   { env: 'STUDIO_EVENTS_URL', flag: 'events-url', default: '', help: 'URL that receives Studio events (CloudEvents, JSON arrays)' },
   { env: 'STUDIO_HTTP_MAP', flag: 'http-map', default: '', help: 'prefix=base,...: HTTP Request and Run Function URLs starting with prefix go to base instead' },
   { env: 'STUDIO_SID_SEED', flag: 'sid-seed', default: '', help: 'any text: SIDs come from a deterministic sequence per prefix (the same in every fresh run) instead of from the time and at random' }
@@ -81,6 +82,7 @@ export function loadConfig (argv: readonly string[] = process.argv.slice(2), env
     adminToken: read('admin-token', 'STUDIO_ADMIN_TOKEN'),
     journalSize: read('journal-size', 'STUDIO_JOURNAL_SIZE'),
     rateLimits: read('rate-limits', 'STUDIO_RATE_LIMITS'),
+    checkSignatures: read('check-signatures', 'STUDIO_CHECK_SIGNATURES'),
     eventsUrl: read('events-url', 'STUDIO_EVENTS_URL'),
     httpMap: read('http-map', 'STUDIO_HTTP_MAP'),
     sidSeed: read('sid-seed', 'STUDIO_SID_SEED'),
@@ -103,6 +105,7 @@ export interface RawSettings {
   adminToken?: string | undefined
   journalSize?: string | undefined
   rateLimits?: string | undefined
+  checkSignatures?: string | undefined
   eventsUrl?: string | undefined
   httpMap?: string | undefined
   sidSeed?: string | undefined
@@ -126,8 +129,8 @@ export function buildConfig (raw: RawSettings, overrides: Overrides = {}): Confi
   if (flowsMode !== 'auto' && flowsMode !== 'strict') throw new ConfigError(`STUDIO_FLOWS must be auto or strict; got "${raw.flows ?? ''}"`)
   const journalSize = raw.journalSize ?? '1000'
   if (!/^\d{1,7}$/.test(journalSize)) throw new ConfigError(`STUDIO_JOURNAL_SIZE must be a whole number from 0 to 9999999; got "${journalSize}"`)
-  const rateLimits = (raw.rateLimits ?? 'off').toLowerCase()
-  if (!['on', 'off', 'true', 'false', '1', '0'].includes(rateLimits)) throw new ConfigError(`STUDIO_RATE_LIMITS must be on or off; got "${raw.rateLimits ?? ''}"`)
+  const rateLimits = onOff('STUDIO_RATE_LIMITS', raw.rateLimits)
+  const checkSignatures = onOff('STUDIO_CHECK_SIGNATURES', raw.checkSignatures)
   const eventsUrl = raw.eventsUrl === undefined ? undefined : parseHttpUrl('STUDIO_EVENTS_URL', raw.eventsUrl)
   return Object.freeze({
     port,
@@ -144,7 +147,8 @@ export function buildConfig (raw: RawSettings, overrides: Overrides = {}): Confi
     seed: raw.seed,
     adminToken: raw.adminToken,
     journalSize: Number(journalSize),
-    rateLimits: ['on', 'true', '1'].includes(rateLimits),
+    rateLimits,
+    checkSignatures,
     eventsUrl,
     httpMap: Object.freeze(parseHttpMap(raw.httpMap ?? '')),
     sidSeed: raw.sidSeed,
@@ -204,6 +208,13 @@ function parseHttpMap (text: string): HttpMapping[] {
     seen.add(prefix)
     return { prefix, base }
   }).sort((a, b) => b.prefix.length - a.prefix.length)
+}
+
+/** An on/off setting (on, true, 1 / off, false, 0), off when unset. */
+function onOff (name: string, text: string | undefined): boolean {
+  const value = (text ?? 'off').toLowerCase()
+  if (!['on', 'off', 'true', 'false', '1', '0'].includes(value)) throw new ConfigError(`${name} must be on or off; got "${text ?? ''}"`)
+  return ['on', 'true', '1'].includes(value)
 }
 
 /** A URL as an error message may show it: a password in its user info replaced by ***. */

@@ -140,6 +140,8 @@ export interface Config {
   journalSize: number
   /** Emulate Studio's REST limit of 20 new executions per second per account. */
   rateLimits: boolean
+  /** Posts to a flow's webhook need a valid X-Twilio-Signature (off: signed and unsigned posts are taken alike). */
+  checkSignatures: boolean
   /** Where Event Streams' Studio events are POSTed, as CloudEvents. */
   eventsUrl: string | undefined
   /** Offline stand-ins: HTTP widget URLs starting with `prefix` are requested from `base` instead. */

@@ -6,8 +6,9 @@
 // - an incoming message (From and To required; MessagingServiceSid when the number belongs to a Messaging Service);
 //   the fields left out get Twilio's defaults in studio/inbound.ts.
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { missingParameter, resourceMissing } from '../twilio/errors.js'
+import { invalidSignature, missingParameter, resourceMissing } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'
+import { twilioSignature } from '../twilio/signature.js'
 import { twimlResponse, type TwimlVerb } from '../twilio/twiml.js'
 import { absoluteTwiml, isVoiceRequest, type CallService } from '../studio/calls.js'
 import { isConversationEvent, type InboundService } from '../studio/inbound.js'
@@ -17,6 +18,8 @@ import { formBodiesOnly } from '../http/twilio-api.js'
 
 export interface InboundRoutesOptions {
   accountSids: readonly string[]
+  /** STUDIO_CHECK_SIGNATURES: the auth token each post's X-Twilio-Signature must be computed with; none: not checked. */
+  signedWith?: ((accountSid: string) => string | undefined) | undefined
   inbound: InboundService
   calls: CallService
   publicUrl: string | undefined
@@ -24,6 +27,32 @@ export interface InboundRoutesOptions {
 
 const sendTwiml = async (reply: FastifyReply, outcome: string, verbs: readonly TwimlVerb[]) =>
   await reply.code(200).header('x-studio-emulator-outcome', outcome).type('text/xml').send(twimlResponse(verbs))
+
+/** Every form field as name/value pairs, a repeated one once per value (what the signature covers). */
+function formPairs (body: unknown): Array<[string, string]> {
+  if (body === null || typeof body !== 'object') return []
+  return Object.entries(body).flatMap(([k, v]) => Array.isArray(v) ? v.map(x => [k, String(x)] as [string, string]) : [[k, String(v)] as [string, string]])
+}
+
+/**
+ * Twilio's signature check, as the helper libraries' validateRequest() makes it: HMAC-SHA1 with the account's auth
+ * token over the URL Twilio requested (on the emulator's public base URL, query included) and the POST parameters.
+ * The URL is tried as seen and with its port dropped or added (validateRequest does the same).
+ */
+function checkSignature (signature: unknown, authToken: string, url: string, pairs: ReadonlyArray<[string, string]>): void {
+  if (typeof signature !== 'string' || signature === '') throw invalidSignature('this flow webhook needs X-Twilio-Signature (STUDIO_CHECK_SIGNATURES is on)')
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    throw invalidSignature(`X-Twilio-Signature cannot be checked: the request's URL ${url} is not a URL`)
+  }
+  const host = u.port === '' ? u.host : u.host.slice(0, -(u.port.length + 1))
+  const port = u.port === '' ? (u.protocol === 'https:' ? '443' : '80') : u.port
+  const variants = [url, `${u.protocol}//${host}${u.pathname}${u.search}`, `${u.protocol}//${host}:${port}${u.pathname}${u.search}`]
+  for (const candidate of variants) if (twilioSignature(authToken, candidate, pairs) === signature) return
+  throw invalidSignature(`X-Twilio-Signature does not match ${url} and its parameters signed with the account's auth token`)
+}
 
 /** The first value of each form field (Twilio never repeats one). */
 function formFields (body: unknown): Record<string, string> {
@@ -40,6 +69,8 @@ export const inboundRoutes = refusingOtherMethods(async function inboundRoutes (
   app.post<{ Params: { AccountSid: string, FlowSid: string }, Querystring: Record<string, unknown>, Body: Record<string, unknown> }>(path, async function flowWebhook (request, reply) {
     const { AccountSid, FlowSid } = request.params
     if (!opts.accountSids.includes(AccountSid) || !isSid('FW', FlowSid)) throw resourceMissing()
+    const authToken = opts.signedWith?.(AccountSid)
+    if (authToken !== undefined) checkSignature(request.headers['x-twilio-signature'], authToken, `${baseUrlOf(request, opts.publicUrl)}${request.url}`, formPairs(request.body))
     const fields = formFields(request.body)
     // Studio's own URL parameters (the query string of the URLs in its TwiML, or ?FlowEvent=return from a TwiML Redirect).
     const query = formFields(request.query)

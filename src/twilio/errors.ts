@@ -164,6 +164,11 @@ export function injectedFault (status: number, code: number, message: string): T
 }
 
 /** The control API without its bearer token, when STUDIO_ADMIN_TOKEN is set (emulator-only). */
+/** STUDIO_CHECK_SIGNATURES: a post to a flow's webhook without a valid X-Twilio-Signature. */
+export function invalidSignature (why: string): TwilioError {
+  return new TwilioError(403, 20403, `Forbidden: ${why}`)
+}
+
 /** A state-changing request to the inspector from another site (Origin or Sec-Fetch-Site): 403, whatever the token. */
 export function crossSiteRequest (): TwilioError {
   return new TwilioError(403, 20403, 'Forbidden: the inspector takes form posts from its own page only, not from another site (Origin or Sec-Fetch-Site)')
