@@ -100,6 +100,9 @@ export function createCaller (deps: { store: Store, calls: CallService, inbound:
     return owners[0] as string
   }
 
+  /** Fields of Twilio's request that say which call it is about and where it stands. */
+  const CALL_IDENTITY: ReadonlySet<string> = new Set(['CallSid', 'AccountSid', 'From', 'To', 'Caller', 'Called', 'Direction', 'CallStatus', 'ApiVersion'])
+
   async function post (call: CallRecord, fields: Record<string, string>, query: { FlowEvent?: string | undefined, FlowStep?: string | undefined } = {}): Promise<VoiceAnswer> {
     return await calls.receive(call.accountSid, call.flowSid, { ...callFields(call), ...fields }, query)
   }
@@ -168,6 +171,9 @@ export function createCaller (deps: { store: Store, calls: CallService, inbound:
 
   /** The verb the call is in comes to its end as Twilio would report it (Dial ended, recording made, queue left, …). */
   async function proceed (callSid: string, given: Record<string, string>): Promise<CallState> {
+    // The call's own fields are the call's: a test's fields add to what Twilio posts, never re-address the request.
+    const own = Object.keys(given).find(name => CALL_IDENTITY.has(name))
+    if (own !== undefined) throw invalidParameter('fields', `${own} is the call's own field; continue posts it as the call has it`)
     const heard: Heard[] = []
     const before = await listened(callSid, heard)
     const step = nextStep(before.twiml)
@@ -207,6 +213,7 @@ export function createCaller (deps: { store: Store, calls: CallService, inbound:
   async function hangup (callSid: string): Promise<CallState> {
     const call = findCall(callSid)
     if (!LIVE_CALL_STATUSES.has(call.status)) throw contactStateConflict(`Call ${callSid} has already ended (${call.status})`)
+    if (call.direction === 'outbound-api' && call.status !== 'in-progress') throw contactStateConflict(`Call ${callSid} has not been answered (it is ${call.status}): refuse it with busy, no-answer or failed`)
     await post(call, { CallStatus: 'completed', CallDuration: '0' })
     return state(call.accountSid, call.sid, call.flowSid)
   }

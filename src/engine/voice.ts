@@ -244,7 +244,7 @@ const sendToFlex: VoiceWidget = {
       children: [task(env, attributes, p.priority, p.timeout)]
     }]
     // The Task TaskRouter creates for the call: its SID and attributes are published (widgets.NAME.TaskSid, Attributes).
-    const taskSid = env.send({ kind: 'flex', to: null, from: call.sid, body: attributes, detail: { call_sid: call.sid, workflow: p.workflow ?? null, channel: p.channel ?? null, twiml: verbs as unknown as JsonObject[] }, prefix: 'WT' })
+    const taskSid = env.send({ kind: 'flex', to: null, from: call.sid, body: attributes, detail: { call_sid: call.sid, workflow: attr(env, p.workflow) ?? null, channel: attr(env, p.channel) ?? null, twiml: verbs as unknown as JsonObject[] }, prefix: 'WT' })
     return { wait: 'call', until: null, publish: { TaskSid: taskSid, Attributes: attributes }, twiml: verbs }
   },
   resume: (_env, report) => report.event === 'callComplete'
@@ -349,11 +349,11 @@ const makeOutgoingCall: VoiceWidget = {
       const status = CALL_OUTCOMES[chosen.event] ?? 'failed'
       const answeredBy = status === 'in-progress' && detection ? text(chosen.publish.AnsweredBy) || 'human' : null
       const sid = env.placeCall({ to, from, status, answeredBy })
-      env.send({ kind: 'call', to, from, body: null, detail: { call_sid: sid, ...p } })
+      env.send({ kind: 'call', to, from, body: null, detail: { call_sid: sid, ...(env.renderValue(p) as JsonObject), to, from } })
       return { event: chosen.event, publish: { ...base, CallSid: sid, CallStatus: status, ...(answeredBy !== null && { AnsweredBy: answeredBy }), ...chosen.publish } }
     }
     const sid = env.placeCall({ to, from, status: 'queued', answeredBy: null })
-    env.send({ kind: 'call', to, from, body: null, detail: { call_sid: sid, ...p } })
+    env.send({ kind: 'call', to, from, body: null, detail: { call_sid: sid, ...(env.renderValue(p) as JsonObject), to, from } })
     // It rings for `timeout` seconds (default 60) on the emulator clock; unanswered by then, it takes noAnswer.
     const seconds = numberAttr(env, p.timeout) ?? 60
     return { wait: 'call', until: env.now + seconds * 1000, untilEvent: 'noAnswer', publish: { ...base, CallSid: sid, CallStatus: 'queued' } }

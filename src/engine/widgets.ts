@@ -46,7 +46,7 @@ function outboundMessage (env: WidgetEnv): { to: string, from: string, body: str
   const from = env.render(p.from ?? '{{flow.channel.address}}') || env.render('{{flow.channel.address}}')
   const body = env.render(p.body ?? '')
   const mediaUrl = p.media_url === undefined || p.media_url === '' ? null : env.render(p.media_url)
-  return { to, from, body, mediaUrl, detail: { service: p.service ?? null, channel: p.channel ?? null, media_url: mediaUrl, attributes: p.attributes ?? null } }
+  return { to, from, body, mediaUrl, detail: { service: env.renderValue(p.service ?? null), channel: env.renderValue(p.channel ?? null), media_url: mediaUrl, attributes: env.renderValue(p.attributes ?? null) } }
 }
 
 function sendMessage (env: WidgetEnv): { published: JsonObject } | { failed: string } {

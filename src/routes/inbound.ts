@@ -6,7 +6,7 @@
 // - an incoming message (From and To required; MessagingServiceSid when the number belongs to a Messaging Service);
 //   the fields left out get Twilio's defaults in studio/inbound.ts.
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { invalidSignature, missingParameter, resourceMissing } from '../twilio/errors.js'
+import { invalidSignature, missingParameter, ResourceMissing, resourceMissing } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'
 import { twilioSignature } from '../twilio/signature.js'
 import { twimlResponse, type TwimlVerb } from '../twilio/twiml.js'
@@ -71,30 +71,36 @@ export const inboundRoutes = refusingOtherMethods(async function inboundRoutes (
     if (!opts.accountSids.includes(AccountSid) || !isSid('FW', FlowSid)) throw resourceMissing()
     const authToken = opts.signedWith?.(AccountSid)
     if (authToken !== undefined) checkSignature(request.headers['x-twilio-signature'], authToken, `${baseUrlOf(request, opts.publicUrl)}${request.url}`, formPairs(request.body))
-    const fields = formFields(request.body)
-    // Studio's own URL parameters (the query string of the URLs in its TwiML, or ?FlowEvent=return from a TwiML Redirect).
-    const query = formFields(request.query)
+    try {
+      const fields = formFields(request.body)
+      // Studio's own URL parameters (the query string of the URLs in its TwiML, or ?FlowEvent=return from a TwiML Redirect).
+      const query = formFields(request.query)
 
-    if (isVoiceRequest(fields)) {
-      // Extra parameters on a URL back to Studio (…?FlowEvent=return&foo=bar) reach the widget with the posted fields.
-      const { FlowEvent, FlowStep, ...extra } = query
-      const result = await opts.calls.receive(AccountSid, FlowSid, { ...extra, ...fields }, { FlowEvent, FlowStep })
-      request.log.info({ flow: FlowSid, outcome: result.outcome, call: result.call?.sid, execution: result.call?.executionSid }, 'voice request')
-      const webhookUrl = `${baseUrlOf(request, opts.publicUrl)}/v1/Accounts/${AccountSid}/Flows/${FlowSid}`
-      return await sendTwiml(reply, result.outcome, absoluteTwiml(result.twiml, webhookUrl))
-    }
+      if (isVoiceRequest(fields)) {
+        // Extra parameters on a URL back to Studio (…?FlowEvent=return&foo=bar) reach the widget with the posted fields.
+        const { FlowEvent, FlowStep, ...extra } = query
+        const result = await opts.calls.receive(AccountSid, FlowSid, { ...extra, ...fields }, { FlowEvent, FlowStep })
+        request.log.info({ flow: FlowSid, outcome: result.outcome, call: result.call?.sid, execution: result.call?.executionSid }, 'voice request')
+        const webhookUrl = `${baseUrlOf(request, opts.publicUrl)}/v1/Accounts/${AccountSid}/Flows/${FlowSid}`
+        return await sendTwiml(reply, result.outcome, absoluteTwiml(result.twiml, webhookUrl))
+      }
 
-    if (isConversationEvent(fields)) {
-      const result = opts.inbound.receiveConversationMessage(AccountSid, FlowSid, fields)
+      if (isConversationEvent(fields)) {
+        const result = opts.inbound.receiveConversationMessage(AccountSid, FlowSid, fields)
+        await result.recorded
+        request.log.info({ flow: FlowSid, outcome: result.outcome, execution: result.executionSid }, 'conversation message')
+        return await sendTwiml(reply, result.outcome, [])
+      }
+
+      for (const name of ['From', 'To']) if (fields[name] === undefined || fields[name] === '') throw missingParameter(name)
+      const result = opts.inbound.receiveMessage(AccountSid, FlowSid, fields)
       await result.recorded
-      request.log.info({ flow: FlowSid, outcome: result.outcome, execution: result.executionSid }, 'conversation message')
+      request.log.info({ flow: FlowSid, outcome: result.outcome, execution: result.executionSid }, 'inbound message')
       return await sendTwiml(reply, result.outcome, [])
+    } catch (err) {
+      // A flow that cannot take this post (no published revision, another account's): 404 naming the webhook's path.
+      if (err instanceof ResourceMissing) throw resourceMissing()
+      throw err
     }
-
-    for (const name of ['From', 'To']) if (fields[name] === undefined || fields[name] === '') throw missingParameter(name)
-    const result = opts.inbound.receiveMessage(AccountSid, FlowSid, fields)
-    await result.recorded
-    request.log.info({ flow: FlowSid, outcome: result.outcome, execution: result.executionSid }, 'inbound message')
-    return await sendTwiml(reply, result.outcome, [])
   })
 })

@@ -44,8 +44,11 @@ export interface VoiceAnswer {
 /** Twilio's final call statuses (its status callback after the call). */
 const FINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled'])
 
-/** Make Outgoing Call's event for an unanswered call's final status. */
-const UNANSWERED_EVENTS: Readonly<Record<string, string>> = { busy: 'busy', 'no-answer': 'noAnswer', failed: 'failed', canceled: 'failed' }
+/**
+ * Make Outgoing Call's event for an unanswered call's final status. `completed` before Twilio asked for the call's
+ * TwiML cannot happen on a real call (answering comes first); taken as a call that failed, so the flow goes on.
+ */
+const UNANSWERED_EVENTS: Readonly<Record<string, string>> = { busy: 'busy', 'no-answer': 'noAnswer', failed: 'failed', canceled: 'failed', completed: 'failed' }
 
 const HANGUP: TwimlVerb[] = [{ verb: 'Hangup' }]
 

@@ -124,6 +124,26 @@ test('refuse with no-answer or failed takes that event; answer with answered_by 
   assert.equal((await contextOf(app, amd, sid)).widgets.call_customer.AnsweredBy, 'machine_end_beep')
 })
 
+test('continue cannot re-address the request to another call; hangup refuses an outbound call not yet answered', async (t) => {
+  const app = await buildTestApp(t)
+  const flow = await publish(app, exportFixture('ivr'), 'IVR')
+  const a = (await control(app, 'POST', '/calls', { flow_sid: flow, from: CALLER, to: FLOW_NUMBER })).body
+  const b = (await control(app, 'POST', '/calls', { flow_sid: flow, from: '+15550004444', to: FLOW_NUMBER })).body
+  const stepsOfB = await stepsOf(app, flow, b.execution_sid)
+  for (const field of ['CallSid', 'CallStatus', 'From', 'AccountSid']) {
+    assertTwilioError(await control(app, 'POST', `/calls/${a.call.sid}/continue`, { fields: { [field]: field === 'CallSid' ? b.call.sid : 'completed' } }), 400, 20001, new RegExp(`${field} is the call's own field`))
+  }
+  assert.equal((await control(app, 'GET', `/calls/${b.call.sid}`)).body.call.status, 'in-progress')
+  assert.deepEqual(await stepsOf(app, flow, b.execution_sid), stepsOfB)
+  assert.equal((await execution(app, flow, b.execution_sid)).status, 'active')
+
+  const dialer = await publish(app, exportFixture('autodialer'), 'Reminders')
+  const sid = await start(app, dialer, { To: '+15557770005', From: '+15557770999', Parameters: '{"name":"Ed","when":"now"}' })
+  const [placed] = (await control(app, 'GET', `/calls?execution=${sid}`)).body.calls
+  assertTwilioError(await control(app, 'POST', `/calls/${placed.sid}/hangup`), 409, 20409, /has not been answered .*refuse it/)
+  assert.equal((await execution(app, dialer, sid)).status, 'active', 'still ringing')
+})
+
 test('a conversation message from the control API answers with what the flow sent back', async (t) => {
   const app = await buildTestApp(t)
   const flow = await publish(app, exportFixture('conversations-survey'), 'Survey')

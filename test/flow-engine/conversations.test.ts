@@ -37,6 +37,9 @@ test('a Conversations survey: the first message starts the execution, the next o
 
   const first = await postForm(app, webhook(flow), messageAdded('hello there'))
   assert.equal(first.status, 200)
+  const sent = await outbox(app, `flow=${flow}`)
+  assert.ok(sent.length > 0)
+  for (const m of sent) assert.ok(!JSON.stringify(m.detail).includes('{{'), `the outbox record's properties are rendered: ${JSON.stringify(m.detail)}`)
   assert.equal(first.outcome, 'started')
   const [started] = (await call(app, 'GET', `/v2/Flows/${flow}/Executions`)).body.executions
   assert.equal(started.contact_channel_address, AUTHOR)

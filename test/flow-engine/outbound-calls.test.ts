@@ -37,7 +37,7 @@ test('the autodialer places the call and waits mid-call; Twilio answering it run
   assert.deepEqual(await stepsOf(app, flow, sid), [['Trigger', 'incomingRequest', 'call_customer', 'trigger']], 'the widget has not finished: it waits')
   assert.match(placed.sid, /^CA[0-9a-f]{32}$/)
   assert.deepEqual([placed.direction, placed.from, placed.to, placed.status, placed.execution_sid], ['outbound-api', CLINIC, PATIENT, 'queued', sid])
-  assert.deepEqual((await outbox(app, `execution=${sid}`)).map(m => [m.kind, m.to, m.from, m.detail.call_sid]), [['call', PATIENT, CLINIC, placed.sid]])
+  assert.deepEqual((await outbox(app, `execution=${sid}`)).map(m => [m.kind, m.to, m.from, m.detail.call_sid, m.detail.to, m.detail.from]), [['call', PATIENT, CLINIC, placed.sid, PATIENT, CLINIC]], 'the outbox record\'s properties are rendered')
   const waiting = (await contextOf(app, flow, sid)).widgets.call_customer
   assert.equal(waiting.CallSid, placed.sid)
   assert.equal(waiting.CallStatus, 'queued')
@@ -130,4 +130,13 @@ test('failed and no-answer from Twilio\'s status callback take failed and noAnsw
     assert.equal(again.outcome, 'ignored')
     assert.equal((await stepsOf(app, flow, sid)).length, 3)
   }
+})
+
+test('a completed status callback for a call never answered takes failed (Twilio answers before a call completes)', async (t) => {
+  const app = await buildTestApp(t)
+  const { flow, sid, placed } = await dial(app)
+  await postForm(app, webhook(flow), aboutCall(placed.sid, { CallStatus: 'completed', CallDuration: '0' }))
+  assert.deepEqual((await stepsOf(app, flow, sid)).map(s => [s[0], s[1], s[2]]), [
+    ['Trigger', 'incomingRequest', 'call_customer'], ['call_customer', 'failed', 'sms_fallback'], ['sms_fallback', 'sent', 'Ended']
+  ])
 })

@@ -70,3 +70,15 @@ test('auto mode: Twilio\'s SMS and incoming-call webhooks posted to another acco
   assert.deepEqual([after.flows.map((f: any) => f.account_sid), after.executions.length], [[ACCOUNT_A.sid], 1])
   assertTwilioError(await call(app, 'GET', `/v1/Flows/${FLOW}/Executions`, undefined, ACCOUNT_B), 404, 20404)
 })
+
+test('a message or a call posted to the webhook of a flow with no published revision: 404 naming the webhook\'s path, nothing started', async (t) => {
+  const app = await buildTestApp(t)
+  const draft = await call(app, 'POST', '/v2/Flows', { FriendlyName: 'Draft', Status: 'draft', Definition: JSON.stringify(askDefinition()) })
+  assert.equal(draft.status, 201)
+  const webhook = `/v1/Accounts/${ACCOUNT_A.sid}/Flows/${draft.body.sid as string}`
+  for (const fields of [{ From: '+15550001111', To: '+15559990000', Body: 'hi' } as Record<string, string>, { CallSid: 'CA' + '7'.repeat(32), From: '+15550001111', To: '+15559990000', CallStatus: 'ringing' }]) {
+    const res = await app.inject({ method: 'POST', url: webhook, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString() })
+    assertTwilioError({ status: res.statusCode, body: res.json(), headers: res.headers }, 404, 20404, `The requested resource ${webhook} was not found`)
+  }
+  assert.deepEqual((await call(app, 'GET', `/v2/Flows/${draft.body.sid as string}/Executions`)).body.executions, [])
+})
