@@ -18,7 +18,7 @@ import { createEventDispatcher } from './events/dispatcher.js'
 import { credentialValidator } from './http/auth.js'
 import { lazySerializerCompiler, lazyValidatorCompiler } from './http/lazy-compile.js'
 import { errorHandler, frameworkErrorsFor, notFoundHandler } from './http/errors.js'
-import { CORS_HEADERS, TWILIO_HEADERS } from './http/headers.js'
+import { CORS_HEADERS, isTwilioApiPath, twilioApiHeaders } from './http/headers.js'
 import { prettyLogStream } from './http/pretty-log.js'
 import { twilioApi } from './http/twilio-api.js'
 import { V1_ENGAGEMENTS, V1_EXECUTIONS, V2_EXECUTIONS } from './resources/surface.js'
@@ -74,7 +74,6 @@ const validators = AjvCompiler()
 const serializers = SerializerCompiler()
 
 /** Paths whose requests go to the journal: the Twilio API, not health checks or the control API. */
-const isTwilioPath = (url: string) => url.startsWith('/v1/') || url.startsWith('/v2/')
 
 export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const { config } = opts
@@ -219,27 +218,26 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   // headers in one call each.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('twilio-request-id', request.id)
-    if (isTwilioPath(request.url)) {
+    if (isTwilioApiPath(request.url)) {
       inFlight.add(request.id)
       // 'close' comes however the response ends (answered, hijacked, dropped by a fault, aborted by the client).
       reply.raw.once('close', () => { inFlight.delete(request.id) })
     }
-    // A browser's CORS preflight is answered before credentials are asked for, as Twilio's API does.
-    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+    // A browser's CORS preflight to Twilio's API is answered before credentials are asked for, as Twilio's API does.
+    // The control API and the inspector have no CORS: another site's page may neither read nor call them.
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined && isTwilioApiPath(request.url)) {
       reply.code(200).headers(CORS_HEADERS).send()
       return
     }
     done()
   })
   app.addHook('onSend', (request, reply, payload, done) => {
-    reply.headers(CORS_HEADERS)
     // Twilio's JSON is `application/json`, without a charset.
     const type = reply.getHeader('content-type')
     if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json')
-    if (isTwilioPath(request.url)) {
-      reply.header('twilio-request-duration', (reply.elapsedTime / 1000).toFixed(3))
-      reply.header('twilio-concurrent-requests', String(Math.max(1, inFlight.size)))
-      reply.headers(TWILIO_HEADERS)
+    if (isTwilioApiPath(request.url)) {
+      reply.headers(CORS_HEADERS)
+      reply.headers(twilioApiHeaders(reply.elapsedTime, inFlight.size))
     }
     done(null, payload)
   })
@@ -266,7 +264,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     if (request.method !== 'GET' && request.method !== 'HEAD' && path.startsWith('/__emulator/') && !path.startsWith('/__emulator/ui/') && reply.statusCode < 400) {
       changes.changed('executions', 'clock', 'rules', 'events', 'flows')
     }
-    if (!isTwilioPath(request.url)) return
+    if (!isTwilioApiPath(request.url)) return
     // A flow created, changed or deleted over the API shows on open Flows pages (executions tell their own changes).
     if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) changes.changed('journal', 'flows')
     else changes.changed('journal')

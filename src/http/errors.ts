@@ -141,8 +141,7 @@ export function frameworkErrorsFor (inFlight: () => number) {
     reply.hijack()
     reply.raw.writeHead(e.status, {
       'twilio-request-id': request.id,
-      ...CORS_HEADERS,
-      ...(isTwilioApiPath(request.url) && twilioApiHeaders(performance.now() - started, inFlight() + 1)),
+      ...(isTwilioApiPath(request.url) && { ...CORS_HEADERS, ...twilioApiHeaders(performance.now() - started, inFlight() + 1) }),
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(body)
     })

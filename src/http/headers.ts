@@ -1,7 +1,7 @@
 // The headers Twilio's API sends with every response, beside Twilio-Request-Id (app.ts adds them all).
 /**
- * CORS as Twilio's API answers it, on every response (captured api.twilio.com headers, 2023): any origin may call
- * with an Authorization header; ETag is exposed.
+ * CORS as Twilio's API answers it, on every response of its API (captured api.twilio.com headers, 2023): any origin
+ * may call with an Authorization header; ETag is exposed. Not on the control API or the inspector (http/cross-site.ts).
  */
 export const CORS_HEADERS = {
   'access-control-allow-origin': '*',

@@ -14,8 +14,9 @@ import {
   resetQuery, strictValidatorCompiler, widgetEventBody
 } from '../http/control-schemas.js'
 import type { InputProblem } from '../http/errors.js'
+import { crossSiteCheck } from '../http/cross-site.js'
 import { refusingOtherMethods } from '../http/methods.js'
-import { adminTokenRequired, invalidFaultRule, invalidParameter, invalidSnapshot, resourceNotFound } from '../twilio/errors.js'
+import { adminTokenRequired, crossSiteRequest, invalidFaultRule, invalidParameter, invalidSnapshot, resourceNotFound } from '../twilio/errors.js'
 import { isSid } from '../twilio/sid.js'
 import type { ControllableClock } from '../clock.js'
 import type { Caller } from '../control/caller.js'
@@ -55,6 +56,13 @@ export const controlRoutes = refusingOtherMethods(async function controlRoutes (
   const { config, store, journal, faults } = opts
   // Unknown keys and wrong types are refused here, not dropped or coerced as on Fastify's default validator.
   app.setValidatorCompiler(lazyValidatorCompiler(strictValidatorCompiler))
+
+  // Another site's page may not change the emulator through a visitor's browser (no CORS here either, so it cannot
+  // read it): a state-changing request with a foreign Origin or Sec-Fetch-Site: cross-site is refused first.
+  const fromAnotherSite = crossSiteCheck(config.publicUrl)
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && fromAnotherSite(request)) throw crossSiteRequest()
+  })
 
   if (config.adminToken !== undefined) {
     const expected = digest(`Bearer ${config.adminToken}`)

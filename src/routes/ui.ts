@@ -22,6 +22,7 @@ import { isSid } from '../twilio/sid.js'
 import type { ControllableClock } from '../clock.js'
 import type { Config, ExecutionRecord, FlowRecord, JsonObject } from '../types.js'
 import { baseUrlOf } from '../http/base-url.js'
+import { crossSiteCheck } from '../http/cross-site.js'
 import { formBodiesOnly } from '../http/twilio-api.js'
 import { STYLESHEET, SCRIPT } from '../ui/assets.js'
 import type { Html } from '../ui/html.js'
@@ -138,17 +139,9 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
     const cookie = (request.headers.cookie ?? '').split(/;\s*/).find(c => c.startsWith(`${COOKIE}=`))?.slice(COOKIE.length + 1) ?? ''
     return timingSafeEqual(digest(cookie), digest(cookieValue))
   }
-  // Forms post here from the page itself only: a post another site's page makes a browser send (an Origin other than
-  // this host, or Sec-Fetch-Site: cross-site) is refused before anything else, token or not.
-  const publicHost = config.publicUrl === undefined ? undefined : new URL(config.publicUrl).host
-  const fromAnotherSite = (request: FastifyRequest): boolean => {
-    if (request.headers['sec-fetch-site'] === 'cross-site') return true
-    const origin = request.headers.origin
-    if (origin === undefined) return false
-    let host: string | undefined
-    try { host = new URL(origin).host } catch { return true }
-    return host !== request.headers.host?.toLowerCase() && host !== publicHost
-  }
+  // Forms post here from the page itself only: a post another site's page makes a browser send is refused before
+  // anything else, token or not.
+  const fromAnotherSite = crossSiteCheck(config.publicUrl)
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'GET' && request.method !== 'HEAD' && fromAnotherSite(request)) {
       throw crossSiteRequest()

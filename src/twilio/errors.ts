@@ -169,9 +169,9 @@ export function invalidSignature (why: string): TwilioError {
   return new TwilioError(403, 20403, `Forbidden: ${why}`)
 }
 
-/** A state-changing request to the inspector from another site (Origin or Sec-Fetch-Site): 403, whatever the token. */
+/** A state-changing request to the control API or the inspector from another site's page (Origin or Sec-Fetch-Site): 403, whatever the token. */
 export function crossSiteRequest (): TwilioError {
-  return new TwilioError(403, 20403, 'Forbidden: the inspector takes form posts from its own page only, not from another site (Origin or Sec-Fetch-Site)')
+  return new TwilioError(403, 20403, 'Forbidden: the control API and the inspector take changes from this emulator\'s own page or from clients that are not browsers, not from another site (Origin or Sec-Fetch-Site)')
 }
 
 export function adminTokenRequired (): TwilioError {

@@ -40,9 +40,9 @@ test('every Twilio API answer carries Twilio\'s headers, JSON typed exactly appl
     assert.equal(res.headers['x-powered-by'], 'AT-5000')
     assert.equal(res.headers['x-shenanigans'], 'none')
   }
-  // The control API and health answers carry CORS too (a browser app may call them), not Twilio's own headers.
+  // Health answers are the emulator's own: no CORS (as the control API: see below), not Twilio's own headers.
   const health = await app.inject({ method: 'GET', url: '/healthz' })
-  assert.deepEqual(corsOf(health.headers), CORS)
+  assert.deepEqual(corsOf(health.headers), corsOf({}))
   assert.equal(health.headers['content-type'], 'application/json')
   assert.equal(health.headers['x-api-domain'], undefined)
 })
@@ -105,10 +105,10 @@ test('answers made before routing (a URL that does not percent-decode, a path se
     assert.equal(headers['content-type'], 'application/json', path)
     assertTwilioHeaders(headers, path)
   }
-  // Outside /v1 and /v2: CORS and a request id, not Twilio's API headers.
+  // Outside /v1 and /v2: a request id, not CORS or Twilio's API headers.
   const outside = await fetch(`${base}/__emulator/%zz`)
   assert.equal(outside.status, 400)
-  assert.deepEqual(corsOf(Object.fromEntries(outside.headers)), CORS)
+  assert.deepEqual(corsOf(Object.fromEntries(outside.headers)), corsOf({}))
   assert.equal(outside.headers.get('x-api-domain'), null)
   assert.equal(outside.headers.get('twilio-request-duration'), null)
 })
@@ -136,4 +136,30 @@ test('a successful execution create, fetch, Context and Steps answer is typed ex
       assertTwilioHeaders(res.headers, `${version} ${what}`)
     }
   }
+})
+
+test('the control API has no CORS, and a change sent from another site\'s page is 403 20403; curl-like clients are not affected', async (t) => {
+  const app = await buildTestApp(t)
+  const created = await createExecution(app)
+  assert.equal(created.status, 200)
+  const evil = { origin: 'https://evil.example' }
+
+  const preflight = await app.inject({ method: 'OPTIONS', url: '/__emulator/reset', headers: { ...evil, 'access-control-request-method': 'POST' } })
+  assert.notEqual(preflight.statusCode, 200)
+  assert.deepEqual(corsOf(preflight.headers), corsOf({}), 'no CORS on a preflight to the control API')
+  const read = await app.inject({ method: 'GET', url: '/__emulator/snapshot', headers: evil })
+  assert.deepEqual(corsOf(read.headers), corsOf({}), 'another site\'s page cannot read the answer')
+
+  for (const headers of [evil, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }]) {
+    const reset = await app.inject({ method: 'POST', url: '/__emulator/reset', headers })
+    assertTwilioError({ status: reset.statusCode, body: reset.json(), headers: reset.headers }, 403, 20403, /not from another site/)
+    const clock = await app.inject({ method: 'POST', url: '/__emulator/clock', headers, payload: { advance_ms: 1000 } })
+    assert.equal(clock.statusCode, 403)
+  }
+  assert.equal((await call(app, 'GET', `/v1/Flows/${FLOW}/Executions/${created.body.sid as string}`)).status, 200, 'nothing was reset')
+
+  // The emulator's own origin (its inspector page), and clients that send no Origin, change it as before.
+  assert.equal((await app.inject({ method: 'POST', url: '/__emulator/clock', headers: { host: 'localhost:4010', origin: 'http://localhost:4010' }, payload: { advance_ms: 1000 } })).statusCode, 200)
+  assert.equal((await app.inject({ method: 'POST', url: '/__emulator/reset' })).statusCode, 200)
+  assert.equal((await call(app, 'GET', `/v1/Flows/${FLOW}/Executions/${created.body.sid as string}`)).status, 404)
 })
