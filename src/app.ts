@@ -120,8 +120,9 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const store = createStore(db)
   closeStore = store.close
   // STUDIO_SID_SEED: this process's SIDs come from a deterministic sequence (a restart on the same file continues
-  // with another, so that no SID repeats).
-  if (config.sidSeed !== undefined) useSidSequence(seededSidSequence(config.sidSeed, store.countSidRun()))
+  // with another, so that no SID repeats). Loading a snapshot (its runs with it) or a full reset starts it again:
+  // after the snapshot's runs, or as on a fresh start.
+  const restartSids = (): void => { if (config.sidSeed !== undefined) useSidSequence(seededSidSequence(config.sidSeed, store.countSidRun())) }
   // The emulator's clock follows real time (or the given clock) until the control API moves it; where it was moved
   // to is kept in the database, so a restart keeps it.
   const clock = createControllableClock(opts.clock, store.loadClockSetting(), setting => store.saveClockSetting(setting))
@@ -179,6 +180,11 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     }
     if (config.flowsDir !== undefined) flows.loadDirectory(config.flowsDir, only ?? accountSids)
   }
+  /** A reset: the accounts' data (all of it when `only` is undefined) replaced by the seed; a full one restarts the SIDs. */
+  const resetTo = (only?: readonly string[]) => {
+    seedFlows(only)
+    if (only === undefined) restartSids()
+  }
   try {
     if (config.seed !== undefined) {
       seed = readSeed(config.seed)
@@ -186,6 +192,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     }
     if (seed !== undefined && !store.hasData()) seedFlows()
     else if (config.flowsDir !== undefined) flows.loadDirectory(config.flowsDir, accountSids)
+    restartSids()
   } catch (err) {
     closeDb()
     throw err
@@ -294,7 +301,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
 
   await app.register(healthRoutes, { store })
-  await app.register(controlRoutes, { prefix: '/__emulator', config, store, journal, faults, seedFlows, retryEvents, clock, engine, choices, caller })
+  await app.register(controlRoutes, { prefix: '/__emulator', config, store, journal, faults, seedFlows: resetTo, snapshotImported: restartSids, retryEvents, clock, engine, choices, caller })
   await app.register(inboundRoutes, {
     accountSids,
     inbound,
@@ -316,7 +323,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     inbound,
     caller,
     changes,
-    seedFlows: () => seedFlows(),
+    seedFlows: () => { resetTo() },
     retryEvents
   })
   // The inspector is the page a person opens first.

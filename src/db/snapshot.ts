@@ -14,7 +14,10 @@ const TABLES: ReadonlyArray<{ name: string, json: readonly string[] }> = [
   { name: 'steps', json: ['context'] },
   { name: 'widget_outbox', json: ['detail'] },
   { name: 'inbound_messages', json: [] },
-  { name: 'calls', json: ['twiml'] }
+  { name: 'calls', json: ['twiml'] },
+  // STUDIO_SID_SEED's runs: a snapshot's SIDs came from its runs, so a database that loads it continues after them
+  // (never repeating them); a full reset empties it, so the SIDs after a reset are those of a fresh start.
+  { name: 'sid_runs', json: [] }
 ]
 
 /**
@@ -60,6 +63,7 @@ export function createSnapshotRepository (db: DB, extraTables: ReadonlyArray<{ n
   const deleteInbound = db.prepare('DELETE FROM inbound_messages')
   const deleteAccountInbound = db.prepare('DELETE FROM inbound_messages WHERE account_sid = ?')
   const deleteCalls = db.prepare('DELETE FROM calls')
+  const deleteSidRuns = db.prepare('DELETE FROM sid_runs')
   const deleteAccountCalls = db.prepare('DELETE FROM calls WHERE account_sid = ?')
   const deleteEvents = db.prepare('DELETE FROM event_outbox')
   const deleteAccountEvents = db.prepare('DELETE FROM event_outbox WHERE account_sid = ?')
@@ -75,13 +79,17 @@ export function createSnapshotRepository (db: DB, extraTables: ReadonlyArray<{ n
     return { format: SNAPSHOT_FORMAT, schema_version: schemaVersion(db), tables: out }
   }
 
-  /** Deletes every flow (and, through foreign keys, every revision, execution, context and step) and all events. */
+  /**
+   * Deletes every flow (and, through foreign keys, every revision, execution, context and step), all events, and
+   * the count of STUDIO_SID_SEED's runs (the next start of the sequence is that of a fresh database).
+   */
   const deleteAllData = writeTransaction(db, (): void => {
     deleteFlows.run()
     deleteEvents.run()
     deleteOutbox.run()
     deleteInbound.run()
     deleteCalls.run()
+    deleteSidRuns.run()
   })
 
   /** Deletes one account's flows and everything under them, and its events. */

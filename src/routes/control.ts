@@ -31,6 +31,8 @@ export interface ControlRoutesOptions {
   faults: FaultService
   /** Re-applies STUDIO_FLOWS_DIR to the given accounts after a reset. */
   seedFlows: (accountSids?: readonly string[]) => void
+  /** After PUT /snapshot replaced the data: STUDIO_SID_SEED's sequence starts after the snapshot's runs. */
+  snapshotImported: () => void
   /** Wakes event delivery (after a retry request). */
   /** Makes every pending event due now and delivers them; returns how many. */
   retryEvents: () => number
@@ -110,6 +112,7 @@ export const controlRoutes = refusingOtherMethods(async function controlRoutes (
       if (err instanceof SnapshotError) throw invalidSnapshot(err.message)
       throw err
     }
+    opts.snapshotImported()
     // Executions imported mid-run or waiting carry on from where the snapshot has them.
     opts.engine.resume()
     const counts = Object.fromEntries(Object.entries(store.exportSnapshot().tables).map(([k, rows]) => [k, rows.length]))

@@ -5,7 +5,7 @@ import {
   malformedContactParameters, resourceMissing
 } from '../twilio/errors.js'
 import { parseJsonObjectParameter } from '../twilio/json-parameter.js'
-import { newSid } from '../twilio/sid.js'
+import { newSid, releaseSid } from '../twilio/sid.js'
 import type { Caller, ExecutionRecord, ExecutionStatus, FlowRecord, FlowRevisionRecord, JsonObject } from '../types.js'
 import type { Clock } from '../clock.js'
 import { restContext, startingRunState } from './context.js'
@@ -65,10 +65,18 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
     // REST creates are group-committed: the answer goes out once the execution is on disk. The flow and its revision
     // are found inside that transaction, which holds SQLite's lock already: checking that no other process changed
     // the flows costs nothing there, and a flow the create refuses (404) rolls back only its own savepoint.
-    const { result, flow } = await writer.enqueue(w => {
-      const { flow, revision } = flows.executionTarget(caller, flowSid, req.to)
-      return { result: create(w, caller.accountSid, flow, revision, input), flow }
-    })
+    let started
+    try {
+      started = await writer.enqueue(w => {
+        const { flow, revision } = flows.executionTarget(caller, flowSid, req.to)
+        return { result: create(w, caller.accountSid, flow, revision, input), flow }
+      })
+    } catch (err) {
+      releaseSid(sid) // a refused create (unknown flow, …) never shifts STUDIO_SID_SEED's sequence
+      throw err
+    }
+    const { result, flow } = started
+    if (result.outcome !== 'created') releaseSid(sid)
     if (result.outcome === 'created' && flow.origin !== 'auto') engine.started(caller.accountSid, sid)
     if (result.outcome === 'active-exists') {
       if (rule === 'conflict') throw executionAlreadyActive(result.execution.sid)
@@ -88,6 +96,7 @@ export function createExecutionService (deps: { store: Store, clock: Clock, flow
       return created
     })
     if (result.outcome === 'created' && flow.origin !== 'auto' && options.run !== false) engine.started(accountSid, input.sid)
+    if (result.outcome !== 'created') releaseSid(input.sid)
     return result
   }
 

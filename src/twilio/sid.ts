@@ -31,6 +31,8 @@ let digits = ''
 /** Where SIDs come from when not from the CSPRNG: a deterministic sequence per prefix (STUDIO_SID_SEED). */
 export interface SidSequence {
   next: (prefix: SidPrefix) => string
+  /** Takes back the prefix's last SID when it was not used (a refused create), so refusals never shift the sequence. */
+  release: (prefix: SidPrefix, digits: string) => void
 }
 
 let sequence: SidSequence | undefined
@@ -47,11 +49,19 @@ export function useSidSequence (s: SidSequence | undefined): void {
  */
 export function seededSidSequence (seed: string, run: number): SidSequence {
   const counters = new Map<string, number>()
+  const last = new Map<string, string>()
   return {
     next (prefix) {
       const n = counters.get(prefix) ?? 0
       counters.set(prefix, n + 1)
-      return createHash('sha256').update(`${seed}\0${run}\0${prefix}\0${n}`).digest('hex').slice(0, 32)
+      const digits = createHash('sha256').update(`${seed}\0${run}\0${prefix}\0${n}`).digest('hex').slice(0, 32)
+      last.set(prefix, digits)
+      return digits
+    },
+    release (prefix, digits) {
+      if (last.get(prefix) !== digits) return
+      counters.set(prefix, (counters.get(prefix) ?? 1) - 1)
+      last.delete(prefix)
     }
   }
 }
@@ -60,6 +70,11 @@ export function seededSidSequence (seed: string, run: number): SidSequence {
  * A new SID: prefix + 32 lowercase hex digits (the form of every example in twilio-oai), 10 of the time then 22 from
  * the CSPRNG, e.g. FN9ae3c5b2f1…; or the seeded sequence's.
  */
+/** A SID from newSid that was not used after all: the seeded sequence gives it again (no effect on random SIDs). */
+export function releaseSid (sid: string): void {
+  sequence?.release(sid.slice(0, 2) as SidPrefix, sid.slice(2))
+}
+
 export function newSid (prefix: SidPrefix): string {
   return prefix + (sequence?.next(prefix) ?? timeDigits() + hex22())
 }

@@ -27,9 +27,15 @@ async function scenario (args: string[], noise: number): Promise<string[]> {
     const post = async (path: string, fields: Record<string, string>) => await (await fetch(base + path, { method: 'POST', headers: { authorization: AUTH }, body: new URLSearchParams(fields) })).json() as any
     for (let i = 0; i < noise; i++) await fetch(`${base}/healthz`)
     const flow = await post('/v2/Flows', { FriendlyName: 'f', Status: 'published', Definition: DEFINITION })
+    const draft = await post('/v2/Flows', { FriendlyName: 'draft', Status: 'draft', Definition: DEFINITION })
     const sids: string[] = [flow.sid]
     for (let i = 0; i < 2; i++) {
-      for (let j = 0; j < noise; j++) await fetch(`${base}/v2/Flows`, { headers: { authorization: AUTH } })
+      for (let j = 0; j < noise; j++) {
+        await fetch(`${base}/v2/Flows`, { headers: { authorization: AUTH } })
+        // A create the emulator refuses (a draft flow has no published revision: 404) uses up no SID.
+        const refused = await fetch(`${base}/v2/Flows/${draft.sid as string}/Executions`, { method: 'POST', headers: { authorization: AUTH }, body: new URLSearchParams({ To: `+1555100${j}`, From: '+15559999' }) })
+        assert.equal(refused.status, 404)
+      }
       const e = await post(`/v2/Flows/${flow.sid as string}/Executions`, { To: `+1555000${i}`, From: '+15559999' })
       sids.push(e.sid)
       // The same steps in the same order: a test that waits for the engine gets the same SIDs each run.
@@ -160,4 +166,56 @@ test('with --seed (two flow files and a snapshot) and --sid-seed, two fresh star
   assert.deepEqual(second, first)
   // After the reset: the seeded flows, the snapshot's execution, nothing of the run.
   assert.deepEqual(first.afterReset, { flows: first.flows, executions: [`${snapshotFlow} ${snapshotExecution}`] })
+})
+
+test('a full reset starts the SID sequence again: the SIDs after it are those of a fresh start', async () => {
+  const p = startEmulator(['--db', ':memory:', '--sid-seed', 'demo'])
+  try {
+    const base = await p.url()
+    const post = async (path: string, fields: Record<string, string>) => await (await fetch(base + path, { method: 'POST', headers: { authorization: AUTH }, body: new URLSearchParams(fields) })).json() as any
+    const run = async (): Promise<string[]> => {
+      const flow = await post('/v2/Flows', { FriendlyName: 'f', Status: 'published', Definition: DEFINITION })
+      const e = await post(`/v2/Flows/${flow.sid as string}/Executions`, { To: '+15550001', From: '+15559999' })
+      await fetch(`${base}/__emulator/idle`)
+      return [flow.sid, e.sid]
+    }
+    const before = await run()
+    assert.equal((await fetch(`${base}/__emulator/reset`, { method: 'POST' })).status, 200)
+    assert.deepEqual(await run(), before)
+  } finally {
+    await p.kill()
+  }
+})
+
+test('a snapshot made with the same seed, loaded at start or over the API, is continued after: no SID repeats, never a 500', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'studio-sid-snapshot-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const source = startEmulator(['--db', ':memory:', '--sid-seed', 'demo'])
+  let flow: string
+  let stored: string
+  let snapshot: string
+  try {
+    const base = await source.url()
+    const post = async (path: string, fields: Record<string, string>) => await (await fetch(base + path, { method: 'POST', headers: { authorization: AUTH }, body: new URLSearchParams(fields) })).json() as any
+    flow = (await post('/v2/Flows', { FriendlyName: 'f', Status: 'published', Definition: DEFINITION })).sid
+    stored = (await post(`/v2/Flows/${flow}/Executions`, { To: '+15550001', From: '+15559999' })).sid
+    await fetch(`${base}/__emulator/idle`)
+    snapshot = await (await fetch(`${base}/__emulator/snapshot`)).text()
+    writeFileSync(join(dir, 'state.json'), snapshot)
+  } finally {
+    await source.kill()
+  }
+  for (const args of [['--seed', join(dir, 'state.json')], []]) {
+    const p = startEmulator(['--db', ':memory:', '--sid-seed', 'demo', ...args])
+    try {
+      const base = await p.url()
+      if (args.length === 0) assert.equal((await fetch(`${base}/__emulator/snapshot`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: snapshot })).status, 200)
+      const res = await fetch(`${base}/v2/Flows/${flow}/Executions`, { method: 'POST', headers: { authorization: AUTH }, body: new URLSearchParams({ To: '+15550002', From: '+15559999' }) })
+      const body = await res.json() as any
+      assert.equal(res.status, 201, JSON.stringify(body))
+      assert.notEqual(body.sid, stored)
+    } finally {
+      await p.kill()
+    }
+  }
 })
