@@ -68,3 +68,12 @@ test('release.yml, on a v* tag: the same matrix, then a linux/amd64 + linux/arm6
   assert.deepEqual(value(build, 'platforms')?.split(',').map(p => p.trim()).sort(), ['linux/amd64', 'linux/arm64'])
   assert.equal(value(build, 'push'), 'true')
 })
+
+test('a release tag must be the package\'s version, which is the CHANGELOG\'s newest section', () => {
+  const release = lines(workflow('release.yml'))
+  const check = block(block(release, 'test'), 'steps').join('\n')
+  assert.match(check, /test "\$GITHUB_REF_NAME" = "v\$\(node -p "require\('\.\/package\.json'\)\.version"\)"/)
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+  const newest = /^## (\S+)/m.exec(readFileSync(new URL('../../CHANGELOG.md', import.meta.url), 'utf8'))?.[1]
+  assert.equal(newest, version)
+})

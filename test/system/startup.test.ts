@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -134,4 +134,21 @@ test('the derived-image recipe: STUDIO_SEED=/flows in the environment loads the 
   const documented = (file: string) => 'FW' + createHash('sha256').update(`studio-emulator-flow:${file}`).digest('hex').slice(0, 32)
   assert.equal(flows.flows.find(f => f.friendly_name === 'ask')?.sid, documented('ask.json'))
   assert.equal(flows.flows.length, 3)
+})
+
+test('the README\'s start-up sample is what the server prints on a terminal (times, port and database aside)', async () => {
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8')
+  const sample = /On a terminal, `npm start -- --flows-dir test\/fixtures\/flows` prints[^]*?```text\n([^]*?)```/.exec(readme)?.[1]
+  assert.ok(sample !== undefined, 'README has the sample')
+  const p = startEmulator(['--port', '0', '--db', ':memory:', '--flows-dir', FLOWS, '--log-pretty'], { LOG_PRETTY: '1' })
+  try {
+    await until(() => (p.output().stdout.match(/ Flow FW/g) ?? []).length === 3)
+    const normal = (text: string) => text.trim().split('\n').map(l => l
+      .replace(/^\d\d:\d\d:\d\d\.\d{3} /, 'HH:MM:SS.mmm ')
+      .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT')
+      .replace(/\(database [^)]*\)/, '(database DB)'))
+    assert.deepEqual(normal(p.output().stdout), normal(sample))
+  } finally {
+    await p.kill()
+  }
 })
