@@ -79,13 +79,14 @@ const digest = (s: string) => createHash('sha256').update(s).digest()
 
 type Form = Record<string, string>
 
-/** A form post's fields: only `allowed` ones (anything else is a 400 naming it), each its first value. */
+/** A form post's fields: only `allowed` ones, each once (anything else is a 400 naming the field). */
 function formOf (request: FastifyRequest, allowed: readonly string[]): Form {
   const body = request.body !== null && typeof request.body === 'object' ? request.body as Record<string, unknown> : {}
   const out: Form = {}
   for (const [k, v] of Object.entries(body)) {
     if (!allowed.includes(k)) throw invalidParameter(k, `is not a field of this form (it takes ${allowed.join(', ') || 'none'})`)
-    out[k] = String(Array.isArray(v) ? v[0] : v)
+    if (Array.isArray(v)) throw invalidParameter(k, 'is given more than once')
+    out[k] = String(v)
   }
   return out
 }
@@ -172,14 +173,15 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
   // ---- Live: what changed, as Server-Sent Events ------------------------------------------------------------------
   app.get('/stream', { sse: 'only' }, async (_request, reply) => {
     reply.sse.keepAlive()
-    // A page that reconnects after missing changes reloads everything.
-    const last = Number(reply.sse.lastEventId ?? NaN)
-    if (Number.isFinite(last) && last < opts.changes.current()) await reply.sse.send({ id: String(opts.changes.current()), event: 'reload', data: { topics: ALL_TOPICS } })
+    // A page that reconnects after missing changes, or to an emulator started since, reloads everything.
+    const last = reply.sse.lastEventId
+    if (typeof last === 'string' && last !== '' && opts.changes.missed(last)) await reply.sse.send({ id: opts.changes.current(), event: 'reload', data: { topics: ALL_TOPICS } })
     const unsubscribe = opts.changes.subscribe((c) => {
-      if (reply.sse.isConnected) reply.sse.send({ id: String(c.seq), event: 'change', data: { topics: c.topics } }).catch(() => {})
+      if (reply.sse.isConnected) reply.sse.send({ id: c.id, event: 'change', data: { topics: c.topics } }).catch(() => {})
     })
     reply.sse.onClose(unsubscribe)
-    await reply.sse.send({ id: String(opts.changes.current()), event: 'hello', data: { topics: [] } })
+    // A dropped connection is tried again after a second (not the browser's default three).
+    await reply.sse.send({ id: opts.changes.current(), event: 'hello', data: { topics: [] }, retry: 1000 })
   })
 
   // ---- Executions ---------------------------------------------------------------------------------------------------
@@ -324,6 +326,7 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
   // ---- Actions --------------------------------------------------------------------------------------------------------
   app.post('/actions/clock', async (request, reply) => {
     const form = formOf(request, ['advance_ms', 'advance_minutes'])
+    if (form.advance_ms !== undefined && form.advance_minutes !== undefined) throw invalidParameter('advance_minutes', 'cannot be given with advance_ms (give one of them)')
     const ms = numberField(form, 'advance_ms', 0, 10 * 365 * 86_400_000) ?? (numberField(form, 'advance_minutes', 0, 10 * 365 * 1440) ?? NaN) * 60_000
     if (!Number.isFinite(ms)) throw missingParameter('advance_minutes')
     const st = opts.clock.state()
@@ -383,7 +386,10 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
   app.post('/actions/sms', async (request, reply) => {
     const form = formOf(request, ['account', 'flow', 'from', 'to', 'body'])
     const accountSid = accountOf(form.account)
-    const result = opts.inbound.receiveMessage(accountSid, flowSidOf(form.flow), { From: required(form, 'from'), To: required(form, 'to'), Body: form.body ?? '' })
+    const flowSid = flowSidOf(form.flow)
+    // As the call form answers: the flow is a field of this form, not this action's path.
+    if (store.findFlow(accountSid, flowSid) === undefined) throw invalidParameter('flow_sid', `account ${accountSid} has no flow ${flowSid}`)
+    const result = opts.inbound.receiveMessage(accountSid, flowSid, { From: required(form, 'from'), To: required(form, 'to'), Body: form.body ?? '' })
     await result.settled
     return await done(reply, ['executions'], result.executionSid === null ? undefined : `${ROOT}executions/${result.executionSid}`)
   })

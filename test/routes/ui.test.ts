@@ -3,9 +3,10 @@
 // change nothing, paging walks every execution once, the list queries read one index each, and STUDIO_ADMIN_TOKEN
 // guards it all.
 import assert from 'node:assert/strict'
+import { get } from 'node:http'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { ACCOUNT_A, ACCOUNT_B, assertTwilioError, buildTestApp, call, createExecution, idle } from '../support/helper.js'
+import { ACCOUNT_A, ACCOUNT_B, assertTwilioError, buildTestApp, call, createExecution, form, idle } from '../support/helper.js'
 import { flowOf, publish, start, widget } from '../support/engine-helper.js'
 import { askDefinition, exportFixture } from '../support/flows.js'
 import { server } from '../support/http-server.js'
@@ -19,8 +20,9 @@ async function page (app: FastifyInstance, url: string) {
   return { status: res.statusCode, type: res.headers['content-type'], body: res.body, headers: res.headers }
 }
 
-async function act (app: FastifyInstance, url: string, fields: Record<string, string> = {}, wait = true) {
-  const res = await app.inject({ method: 'POST', url: `${UI}/actions/${url}`, headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' }, payload: new URLSearchParams(fields).toString() })
+/** Posts a form to an action (a field given as an array is repeated). */
+async function act (app: FastifyInstance, url: string, fields: Record<string, string | string[]> = {}, wait = true) {
+  const res = await app.inject({ method: 'POST', url: `${UI}/actions/${url}`, headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' }, payload: form(fields) })
   if (wait) await idle(app)
   return { status: res.statusCode, headers: res.headers, body: res.body === '' ? undefined : JSON.parse(res.body) }
 }
@@ -76,8 +78,16 @@ test('bad input through the page\'s own endpoints gets the API\'s clear errors a
   const sid = await start(app, flow, { To: '+15550001111' })
   const before = (await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json()
   const clockBefore = (await app.inject({ method: 'GET', url: '/__emulator/clock' })).json()
-  const cases: Array<[string, Record<string, string>, number, RegExp]> = [
+  const cases: Array<[string, Record<string, string | string[]>, number, RegExp]> = [
     ['executions', { account: ACCOUNT_A.sid, flow, to: '+1', from: '+2', parameters: '{nope' }, 400, /Parameters/],
+    // A field given twice, or two fields that say different things, is refused (not the first one taken).
+    ['clock', { advance_ms: ['5', '100000000'] }, 400, /^Invalid parameter advance_ms: is given more than once$/],
+    ['clock', { advance_ms: '5', advance_minutes: '1' }, 400, /^Invalid parameter advance_minutes: cannot be given with advance_ms/],
+    ['executions', { account: ACCOUNT_A.sid, flow, to: ['+1', '+3'], from: '+2' }, 400, /^Invalid parameter to: is given more than once$/],
+    [`executions/${sid}/reply`, { body: ['yes', 'no'] }, 400, /^Invalid parameter body: is given more than once$/],
+    // An unknown flow is a 400 naming it, by SMS as by call (not a 404 naming the action's own path).
+    ['sms', { account: ACCOUNT_A.sid, flow: 'FW' + 'f'.repeat(32), from: '+1', to: '+2' }, 400, new RegExp(`^Invalid parameter flow_sid: account ${ACCOUNT_A.sid} has no flow FW${'f'.repeat(32)}$`)],
+    ['sms', { account: ACCOUNT_B.sid, flow, from: '+1', to: '+2' }, 400, new RegExp(`^Invalid parameter flow_sid: account ${ACCOUNT_B.sid} has no flow ${flow}$`)],
     ['executions', { account: 'AC1', flow, to: '+1', from: '+2' }, 400, /account/],
     ['executions', { account: ACCOUNT_A.sid, flow: 'FW1', to: '+1', from: '+2' }, 400, /flow/],
     ['executions', { account: ACCOUNT_A.sid, flow, from: '+2' }, 400, /Missing required parameter to/],
@@ -87,7 +97,7 @@ test('bad input through the page\'s own endpoints gets the API\'s clear errors a
     ['clock', { advance_ms: '1e300' }, 400, /advance_ms/],
     ['clock', {}, 400, /advance_minutes/],
     ['sms', { account: ACCOUNT_A.sid, flow, to: '+1' }, 400, /from/],
-    ['calls', { account: ACCOUNT_A.sid, flow: 'FW' + 'f'.repeat(32), from: '+1', to: '+2' }, 400, /flow_sid/],
+    ['calls', { account: ACCOUNT_A.sid, flow: 'FW' + 'f'.repeat(32), from: '+1', to: '+2' }, 400, new RegExp(`^Invalid parameter flow_sid: account ${ACCOUNT_A.sid} has no flow FW${'f'.repeat(32)}$`)],
     [`calls/CA${'1'.repeat(32)}/digits`, { digits: '1; drop' }, 400, /digits/],
     ['calls/nope/digits', { digits: '1' }, 400, /CallSid/],
     [`executions/FN${'0'.repeat(32)}/end`, {}, 404, /not found/],
@@ -103,6 +113,8 @@ test('bad input through the page\'s own endpoints gets the API\'s clear errors a
     assert.equal(res.status, status, `${url} ${JSON.stringify(fields)}: ${JSON.stringify(res.body)}`)
     assert.match(res.body.message, message, url)
     assert.deepEqual(Object.keys(res.body).sort(), ['code', 'message', 'more_info', 'status'], url)
+    assert.equal(res.body.status, status, url)
+    if (status === 400) assert.equal(res.body.code, 20001, url)
   }
   assert.deepEqual((await app.inject({ method: 'GET', url: '/__emulator/snapshot' })).json(), before, 'nothing changed')
   assert.equal((await app.inject({ method: 'GET', url: '/__emulator/clock' })).json().offset_ms, clockBefore.offset_ms)
@@ -343,8 +355,11 @@ test('the events page shows each event\'s delivery state: pending while the sink
   const app = await buildTestApp(t, { raw: { eventsUrl: withCredentials }, eventRetry: { initialMs: 60_000, maxMs: 60_000 } })
   const flow = await publish(app, askDefinition(), 'Survey')
   const sid = await start(app, flow, { To: '+15550001111' })
-  await until('a failed delivery', () => s.requests.length > 0)
   const rowsOf = (body: string) => [...body.matchAll(/<tr><td><time[^]*?<\/tr>/g)].map(m => m[0]).filter(r => r.includes(sid))
+  // Until the emulator has recorded the sink's 503 on every event (the sink answering is not enough: the emulator
+  // records the failure after).
+  const failedEverywhere = (body: string) => rowsOf(body).length > 0 && rowsOf(body).every(r => /<td>pending<\/td><td>[1-9]\d*<\/td><td>[^<]*503/.test(r))
+  await until('every event\'s failed delivery recorded', async () => failedEverywhere((await page(app, `${UI}/events`)).body))
   const pending = (await page(app, `${UI}/events`)).body
   assert.match(pending, new RegExp(`Sink <span class="mono">${s.url.replace('://', '://hook:\\*\\*\\*@').replace(/[.]/g, '\\.')}</span>`))
   assert.ok(!pending.includes('s3cret'), 'the password is never shown')
@@ -395,4 +410,38 @@ test('what the pages show: flows with status, revision and webhook URL; an execu
   const journal = (await page(app, `${UI}/journal`)).body
   assert.match(journal, new RegExp(`<td>POST</td><td class="mono">/v2/Flows/${flow}/Executions</td>\\s*<td>400 <span class="muted">\\(20001\\)</span></td>\\s*<td><details id="req-RQ[0-9a-f]{32}"><summary>To</summary><pre>\\{\\s*&quot;To&quot;: &quot;\\+15550002222&quot;\\s*\\}</pre></details></td>`))
   assert.match(journal, new RegExp(`<td>POST</td><td class="mono">/v2/Flows/${flow}</td>\\s*<td>200</td>\\s*<td><details id="req-RQ[0-9a-f]{32}"><summary>Status, CommitMessage</summary><pre>[^<]*&quot;CommitMessage&quot;: &quot;back to draft&quot;`))
+})
+
+test('the change stream tells a page that reconnects to reload everything when it missed changes or the emulator restarted since', async (t) => {
+  const app = await buildTestApp(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  /** What the stream sends first, up to its hello, to a page that last saw `lastId` (then the page goes). */
+  const opening = async (lastId?: string): Promise<string> => await new Promise((resolve, reject) => {
+    const req = get(`http://127.0.0.1:${port}${UI}/stream`, { headers: { accept: 'text/event-stream', ...(lastId !== undefined && { 'last-event-id': lastId }) } }, (res) => {
+      assert.equal(res.statusCode, 200)
+      let text = ''
+      res.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8')
+        if (text.includes('event: hello')) { req.destroy(); resolve(text) }
+      })
+    })
+    req.on('error', reject)
+  })
+  const fresh = await opening()
+  assert.doesNotMatch(fresh, /event: reload/, 'a first connection')
+  assert.match(fresh, /^retry: 1000$/m, 'a dropped connection is tried again after a second')
+  const id = /^id: ([0-9a-f]{12}\.\d+)$/m.exec(fresh)?.[1] as string
+  assert.ok(id !== undefined, fresh)
+  assert.doesNotMatch(await opening(id), /event: reload/, 'nothing changed since')
+  assert.equal((await act(app, 'clock', { advance_ms: '1000' })).status, 204)
+  await new Promise(resolve => setImmediate(resolve)) // the change goes out (and is numbered) after its turn
+  const missed = await opening(id)
+  assert.match(missed, /event: reload\ndata: \{"topics":\["executions","journal","clock","rules","events","flows"\]\}/, 'a change since')
+  const now = /^id: (\S+)$/m.exec(missed)?.[1] as string
+  assert.notEqual(now, id)
+  assert.doesNotMatch(await opening(now), /event: reload/)
+  // An id another start of the emulator gave (its changes numbered from 0 again) or not one of ours: reload.
+  const [, n] = now.split('.')
+  for (const other of [`000000000000.${n as string}`, `${'f'.repeat(12)}.0`, '1', 'nonsense']) assert.match(await opening(other), /event: reload/, other)
 })
