@@ -108,14 +108,13 @@ export const SCRIPT = `
   function connect () {
     var source = new EventSource(root + 'stream')
     source.addEventListener('change', function (e) { refresh(JSON.parse(e.data).topics) })
-    // Missed changes (a reconnection after a pause): reload everything.
+    // Missed changes (a reconnection after a pause, or to an emulator started since): reload everything.
     source.addEventListener('reload', function () { refresh(null) })
-    // Changes made between rendering the page and connecting would be missed: reload once connected.
-    var connected = false
+    // Changes made before connecting (between rendering the page and its first connection, or while the connection
+    // was down: the emulator may even have restarted) would be missed: reload everything each time it opens.
     source.onopen = function () {
       if (liveState) liveState.textContent = 'live'
-      if (connected) return
-      connected = true
+      if (errors.textContent === NO_ANSWER) errors.textContent = ''
       refresh(null)
     }
     source.onerror = function () { if (liveState) liveState.textContent = 'reconnecting…' }
@@ -124,15 +123,15 @@ export const SCRIPT = `
   // A tab coming back to the foreground catches up at once.
   document.addEventListener('visibilitychange', function () { if (!document.hidden) refresh(null) })
 
-  // Keep open <details> open, and what a person is typing (and where), when htmx replaces a region.
+  // Keep open <details> open, what a person is typing, and where the keyboard focus is, when htmx replaces a region.
   var open = []
   var typed = []
   var focused = null
   // A field is known by its id, or by its form (aria-label, else hx-post) and its name.
+  function formKey (form) { return form ? form.getAttribute('aria-label') || form.getAttribute('hx-post') || '' : '' }
   function fieldKey (el) {
     if (el.id) return '#' + el.id
-    var form = el.form
-    return form && el.name ? (form.getAttribute('aria-label') || form.getAttribute('hx-post') || '') + '|' + el.name : null
+    return el.form && el.name ? formKey(el.form) + '|' + el.name : null
   }
   function fields (root) {
     var found = {}
@@ -142,18 +141,41 @@ export const SCRIPT = `
     })
     return found
   }
+  // Any control that can have the focus, known by what stays the same across a reload: its id, a field's key, a
+  // link's href, a <summary> by its <details>' id, a button by its form and text.
+  function focusKey (el) {
+    if (el.id) return '#' + el.id
+    if (el.matches('input, textarea, select')) { var k = fieldKey(el); return k === null ? null : 'field ' + k }
+    if (el.tagName === 'SUMMARY') return el.parentElement && el.parentElement.id ? 'summary ' + el.parentElement.id : null
+    if (el.tagName === 'A' && el.hasAttribute('href')) return 'link ' + el.getAttribute('href')
+    if (el.tagName === 'BUTTON') return 'button ' + formKey(el.form) + '|' + el.textContent.trim()
+    return null
+  }
+  function findFocusable (key) {
+    var all = document.querySelectorAll('[id], input, textarea, select, summary, a[href], button')
+    for (var i = 0; i < all.length; i++) if (focusKey(all[i]) === key) return all[i]
+    return null
+  }
   document.body.addEventListener('htmx:beforeSwap', function (e) {
     var target = e.detail.target
     open = Array.prototype.map.call(target.querySelectorAll('details[open][id]'), function (d) { return d.id })
     var before = fields(target)
     typed = Object.keys(before).filter(function (k) { return before[k].value !== '' }).map(function (k) { return [k, before[k].value] })
-    focused = document.activeElement && target.contains(document.activeElement) ? fieldKey(document.activeElement) : null
+    var active = document.activeElement
+    focused = active && active !== target && target.contains(active) ? { key: focusKey(active) } : null
   })
   document.body.addEventListener('htmx:afterSwap', function () {
     open.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true })
     var after = fields(document)
     typed.forEach(function (t) { var i = after[t[0]]; if (i && i.value === '') i.value = t[1] })
-    if (focused && after[focused]) after[focused].focus()
+    // The focus goes back to the same control; when the region no longer has it (an action that removed its own
+    // button, a row that went away), to the notice that says what happened, never to the page's start.
+    if (focused && document.activeElement !== document.body && document.activeElement !== null) focused = null
+    if (focused) {
+      var again = focused.key === null ? null : findFocusable(focused.key)
+      if (again) again.focus()
+      else notice.focus()
+    }
     typed = []
     focused = null
   })
@@ -166,7 +188,9 @@ export const SCRIPT = `
     errors.textContent = message
     notice.textContent = ''
   })
-  document.body.addEventListener('htmx:sendError', function () { errors.textContent = 'The emulator did not answer.' })
+  // Shown until the emulator answers again (the change stream reconnects).
+  var NO_ANSWER = 'The emulator did not answer.'
+  document.body.addEventListener('htmx:sendError', function () { errors.textContent = NO_ANSWER })
   document.body.addEventListener('htmx:afterRequest', function (e) {
     if (!e.detail.successful || e.detail.requestConfig.verb === 'get') return
     errors.textContent = ''

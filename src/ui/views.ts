@@ -49,7 +49,7 @@ export function layout (p: { title: string, active: string, body: Html }): Html 
   <span id="live-state" class="live-state" aria-live="polite">connecting…</span>
 </header>
 <div id="errors" role="alert"></div>
-<div id="notice" role="status"></div>
+<div id="notice" role="status" tabindex="-1"></div>
 <main>
 <h1>${p.title}</h1>
 ${p.body}

@@ -2,9 +2,11 @@
 // emulator process. A person opens the page, a flow is started over REST and appears live, they open it, reply as
 // the contact, see the next step and message arrive, advance the clock past a timeout, read the journal, play a
 // call, and sign in when STUDIO_ADMIN_TOKEN is set. Changes made outside the page (REST, the flow's webhook) show up
-// without a reload, also in a tab that was frozen; every control has an accessible name and the page works from the
-// keyboard. No console errors, no failed requests, no request to any host but the emulator. Without Chromium the
-// tests skip, saying why; with CI set they fail instead (.ci/run installs Chromium, so in CI they always run).
+// without a reload, also in a tab that was frozen or reconnecting to a restarted emulator; every control has an
+// accessible name, the page works from the keyboard and keeps its focus across live reloads; every action of the page
+// (start, end, hang up, retry events, the clock, filters, paging, Reset) works in the browser. No console errors, no
+// failed requests, no request to any host but the emulator. Without Chromium the tests skip, saying why; with CI set
+// they fail instead (.ci/run installs Chromium, so in CI they always run). Each emulator takes a free port.
 // SCREENSHOTS_DIR=docs/screenshots saves the main views.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
@@ -141,7 +143,7 @@ async function unnamedControls (page: Page): Promise<string[]> {
 
 test('watch and drive a flow: live list, reply as the contact, the clock past a timeout, the journal', { skip }, async (t) => {
   const b = await browser(t)
-  const emulator = startEmulator(['--db', ':memory:', '--flows-dir', FLOWS])
+  const emulator = startEmulator(['--db', ':memory:', '--port', '0', '--flows-dir', FLOWS])
   t.after(emulator.kill)
   const base = await emulator.url()
   const opened = await open(b, t, base)
@@ -205,7 +207,7 @@ test('watch and drive a flow: live list, reply as the contact, the clock past a 
 
 test('live from outside the page: REST creates, the contact\'s SMS to the webhook and the journal show up without a reload, also in a tab that was frozen', { skip }, async (t) => {
   const b = await browser(t)
-  const emulator = startEmulator(['--db', ':memory:', '--flows-dir', FLOWS])
+  const emulator = startEmulator(['--db', ':memory:', '--port', '0', '--flows-dir', FLOWS])
   t.after(emulator.kill)
   const base = await emulator.url()
   const opened = await open(b, t, base)
@@ -272,7 +274,7 @@ test('accessible: every control on every page has a name containing its visible 
   const sink = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(204).end()) })
   await new Promise<void>(resolve => sink.listen(0, '127.0.0.1', resolve))
   t.after(() => new Promise<void>(resolve => { sink.close(() => resolve()); sink.closeAllConnections() }))
-  const emulator = startEmulator(['--db', ':memory:', '--flows-dir', FLOWS], { STUDIO_EVENTS_URL: `http://127.0.0.1:${(sink.address() as { port: number }).port}/events` })
+  const emulator = startEmulator(['--db', ':memory:', '--port', '0', '--flows-dir', FLOWS], { STUDIO_EVENTS_URL: `http://127.0.0.1:${(sink.address() as { port: number }).port}/events` })
   t.after(emulator.kill)
   const base = await emulator.url()
   const opened = await open(b, t, base)
@@ -337,7 +339,7 @@ test('accessible: every control on every page has a name containing its visible 
 
 test('play a call from the page: start it, press digits, see what the caller heard', { skip }, async (t) => {
   const b = await browser(t)
-  const emulator = startEmulator(['--db', ':memory:'])
+  const emulator = startEmulator(['--db', ':memory:', '--port', '0'])
   t.after(emulator.kill)
   const base = await emulator.url()
   const opened = await open(b, t, base)
@@ -360,7 +362,7 @@ test('play a call from the page: start it, press digits, see what the caller hea
 
 test('with STUDIO_ADMIN_TOKEN the page asks for the token and keeps it for the session', { skip }, async (t) => {
   const b = await browser(t)
-  const emulator = startEmulator(['--db', ':memory:'], { STUDIO_ADMIN_TOKEN: 'sesame-0123456789' })
+  const emulator = startEmulator(['--db', ':memory:', '--port', '0'], { STUDIO_ADMIN_TOKEN: 'sesame-0123456789' })
   t.after(emulator.kill)
   const base = await emulator.url()
   const opened = await open(b, t, base)
@@ -384,9 +386,9 @@ test('with STUDIO_ADMIN_TOKEN the page asks for the token and keeps it for the s
   clean(opened, /status of 401/)
 })
 
-test('a browser app on another origin calls the API with Basic auth (CORS preflight and answer)', { skip }, async (t) => {
+test('a browser app on another origin calls the API with Basic auth (CORS preflight and answer), and can neither read nor change the emulator through its control API or inspector', { skip }, async (t) => {
   const b = await browser(t)
-  const emulator = startEmulator(['--db', ':memory:'])
+  const emulator = startEmulator(['--db', ':memory:', '--port', '0'])
   t.after(emulator.kill)
   const base = await emulator.url()
   const opened = await open(b, t, base)
@@ -399,9 +401,278 @@ test('a browser app on another origin calls the API with Basic auth (CORS prefli
   assert.equal(answer.status, 200)
   assert.deepEqual(answer.body.flows, [])
   clean(opened)
+
+  // The control API and the inspector are not Twilio's API: that page can neither read them nor change anything.
+  const flow = await api(base, '/v2/Flows', { FriendlyName: 'Kept', Status: 'draft', Definition: JSON.stringify({ description: 'kept', states: [{ name: 'Trigger', type: 'trigger', properties: {}, transitions: [] }], initial_state: 'Trigger', flags: {} }) })
+  const reads = await opened.page.evaluate(async (urls) => await Promise.all(urls.map(async url => await fetch(url).then(async res => `read ${res.status}: ${(await res.text()).slice(0, 40)}`, () => 'blocked'))), [`${base}${UI}/journal`, `${base}/__emulator/snapshot`, `${base}/__emulator/requests`])
+  assert.deepEqual(reads, ['blocked', 'blocked', 'blocked'], 'CORS keeps the answers from the other origin')
+  // A form-like post needs no preflight, so it reaches the emulator: refused there (403) before it changes anything.
+  const refused: number[] = []
+  opened.page.on('response', (r) => { if (r.request().method() === 'POST') refused.push(r.status()) })
+  const posts = await opened.page.evaluate(async (urls) => await Promise.all(urls.map(async url => await fetch(url, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' }).then(res => res.type, () => 'failed'))), [`${base}/__emulator/reset`, `${base}${UI}/actions/reset`])
+  assert.deepEqual(posts, ['opaque', 'opaque'], 'sent (the page sees nothing of the answer)')
+  await opened.page.waitForFunction('performance.getEntriesByType("resource").filter(e => e.name.endsWith("/reset")).length === 2')
+  for (let i = 0; i < 50 && refused.length < 2; i++) await new Promise(resolve => setTimeout(resolve, 20))
+  assert.deepEqual(refused, [403, 403], 'the emulator refused both')
+  const kept = (await (await fetch(`${base}/v2/Flows`, { headers: { authorization: BASIC } })).json()) as { flows: Array<{ sid: string }> }
+  assert.deepEqual(kept.flows.map(f => f.sid), [flow.sid], 'nothing was reset')
+  // The browser says it blocked the reads and was refused the posts, and nothing else went wrong.
+  clean(opened, /blocked by CORS policy|Failed to load resource: (net::ERR_FAILED|the server responded with a status of 403)|request failed: (GET http:\/\/127\.0\.0\.1:\d+\/__emulator\/(ui\/journal|snapshot|requests) \(net::ERR_FAILED\)|POST http:\/\/127\.0\.0\.1:\d+\/__emulator\/(ui\/actions\/)?reset \(net::ERR_ABORTED\))/)
   // The offline guard itself: a request to any other host is aborted and recorded.
   assert.equal(await opened.page.evaluate('fetch("http://192.0.2.1/elsewhere").then(() => "answered", () => "refused")'), 'refused')
   assert.deepEqual(opened.offsite, ['http://192.0.2.1/elsewhere'])
+})
+
+test('a page reconnecting to a restarted emulator shows the new process\'s data, without a reload', { skip }, async (t) => {
+  const b = await browser(t)
+  const first = startEmulator(['--db', ':memory:', '--port', '0', '--flows-dir', FLOWS])
+  t.after(first.kill)
+  const base = await first.url()
+  const opened = await open(b, t, base)
+  const { page } = opened
+  const ask = await flowNamed(base, 'ask')
+  const created = await api(base, `/v2/Flows/${ask}/Executions`, { To: '+15550001111', From: '+15559990000' })
+  await page.goto(`${base}${UI}/`)
+  await ready(page)
+  await page.locator(`tr[data-execution="${created.sid as string}"]`).waitFor()
+  await page.evaluate('window.notReloaded = true')
+
+  // The emulator stops; another starts on the same port with an empty database (its changes numbered from 0 again).
+  await first.kill()
+  await page.getByText('reconnecting…').waitFor()
+  await page.getByRole('button', { name: '+1 min: advance clock 1 minute' }).click()
+  await page.getByRole('alert').getByText('The emulator did not answer.').waitFor()
+  const second = startEmulator(['--db', ':memory:', '--port', new URL(base).port])
+  t.after(second.kill)
+  assert.equal(await second.url(), base)
+  await page.getByText('No executions yet', { exact: false }).waitFor()
+  assert.equal(await page.locator('tr[data-execution]').count(), 0, 'the old process\'s executions are gone from the page')
+  assert.ok(await page.evaluate('window.notReloaded === true'), 'no reload')
+  await ready(page)
+  // While the emulator was down the change stream broke and its reconnections were refused; nothing else failed.
+  await page.waitForFunction('document.getElementById("errors").textContent === ""') // it answers again
+  // While the emulator was down its change stream broke, and what the page asked for then (reconnections, the clock
+  // button, maybe a region's reload) was refused; nothing else failed.
+  clean(opened, /\/__emulator\/ui\/stream|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_CONNECTION_REFUSED|htmx:(afterRequest|sendError)/)
+})
+
+test('keyboard focus stays on its control when a live region reloads, and goes to the notice when an action removed it', { skip }, async (t) => {
+  const b = await browser(t)
+  const emulator = startEmulator(['--db', ':memory:', '--port', '0', '--flows-dir', FLOWS])
+  t.after(emulator.kill)
+  const base = await emulator.url()
+  const opened = await open(b, t, base)
+  const { page } = opened
+  const ask = await flowNamed(base, 'ask')
+  const first = await api(base, `/v2/Flows/${ask}/Executions`, { To: '+15550001111', From: '+15559990000' })
+  const focused = async (): Promise<string> => await page.evaluate('(() => { const a = document.activeElement; return a === null ? "" : a.tagName + (a.id ? "#" + a.id : "") + " " + (a.getAttribute("href") || a.textContent.trim().slice(0, 60)) })()')
+  /** Tabs until the focused element matches. */
+  const tabTo = async (what: RegExp) => {
+    for (let i = 0; i < 80 && !what.test(await focused()); i++) await page.keyboard.press('Tab')
+    assert.match(await focused(), what)
+  }
+
+  // An execution's link in the list keeps the focus while a new execution comes in above it.
+  await page.goto(`${base}${UI}/`)
+  await ready(page)
+  const link = `${UI}/executions/${first.sid as string}`
+  await tabTo(new RegExp(`^A ${link}$`))
+  const second = await api(base, `/v2/Flows/${ask}/Executions`, { To: '+15550002222', From: '+15559990000' })
+  await page.locator(`tr[data-execution="${second.sid as string}"]`).waitFor()
+  await ready(page)
+  assert.equal(await focused(), `A ${link}`, 'still on the link')
+
+  // A step's <summary> keeps it while the contact's reply adds steps.
+  await page.goto(`${base}${UI}/executions/${first.sid as string}`)
+  await ready(page)
+  await tabTo(/^SUMMARY .*Trigger → Ask/)
+  const summary = await focused()
+  await api(base, `/v1/Accounts/${ACCOUNT}/Flows/${ask}`, { From: '+15550001111', To: '+15559990000', Body: 'Grace' }, false)
+  await page.locator('ol.timeline summary', { hasText: 'incomingMessage' }).first().waitFor()
+  await ready(page)
+  assert.equal(await focused(), summary, 'still on the step')
+
+  // "End execution" from the keyboard: its button goes with the execution's actions, and the focus to the notice.
+  await page.goto(`${base}${UI}/executions/${second.sid as string}`)
+  await ready(page)
+  await tabTo(/^BUTTON End execution$/)
+  await page.keyboard.press('Enter')
+  await page.getByText('Execution ended.').waitFor()
+  await page.locator('#execution .status', { hasText: 'ended' }).first().waitFor()
+  await ready(page)
+  assert.equal(await page.getByRole('button', { name: 'End execution' }).count(), 0)
+  assert.equal(await focused(), 'DIV#notice Execution ended.', 'on the notice that says what happened')
+  clean(opened)
+})
+
+test('every action of the page in a browser: start over REST and by SMS, end, hang up, retry events, the clock, filters, paging, Reset', { skip }, async (t) => {
+  const b = await browser(t)
+  // An Event Streams sink that fails until the test lets it answer.
+  let up = false
+  const sink = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(up ? 204 : 503).end()) })
+  await new Promise<void>(resolve => sink.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise<void>(resolve => { sink.close(() => resolve()); sink.closeAllConnections() }))
+  const emulator = startEmulator(['--db', ':memory:', '--port', '0', '--flows-dir', FLOWS], { STUDIO_EVENTS_URL: `http://127.0.0.1:${(sink.address() as { port: number }).port}/events` })
+  t.after(emulator.kill)
+  const base = await emulator.url()
+  const opened = await open(b, t, base)
+  const { page } = opened
+  const ask = await flowNamed(base, 'ask')
+  const flowNames = async () => ((await (await fetch(`${base}/v2/Flows`, { headers: { authorization: BASIC } })).json()) as { flows: Array<{ friendly_name: string }> }).flows.map(f => f.friendly_name).sort()
+  const folder = await flowNames()
+  const control = async (path: string, body?: unknown) => await (await fetch(`${base}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as any
+  // A frozen clock: a failed event is retried only when asked (or when the clock moves).
+  await control('clock', { freeze: true })
+  const sidOf = (url: string) => /\/executions\/(FN[0-9a-f]{32})$/.exec(url)?.[1] as string
+
+  // Start over REST from the flow's page: the page goes to the new execution.
+  await page.goto(`${base}${UI}/flows/${ACCOUNT}/${ask}`)
+  await ready(page)
+  const rest = page.getByRole('form', { name: 'Start over REST' })
+  await rest.getByLabel('To (contact)').fill('+15550000001')
+  await rest.getByLabel('From (flow\'s number)').fill('+15559990000')
+  await rest.getByLabel('Parameters (JSON)').fill('{"name":"Ada"}')
+  await rest.getByRole('button', { name: 'Start over REST' }).click()
+  await page.waitForURL(/\/executions\/FN[0-9a-f]{32}$/)
+  const overRest = sidOf(page.url())
+  await page.locator('ol.timeline li.out', { hasText: 'What is your name?' }).waitFor()
+  await page.locator('#ctx\\.flow\\.data', { hasText: 'Ada' }).waitFor()
+
+  // Send SMS: the contact's message starts an execution, which asks its question.
+  await page.goto(`${base}${UI}/flows/${ACCOUNT}/${ask}`)
+  await ready(page)
+  const sms = page.getByRole('form', { name: 'Start by SMS' })
+  await sms.getByLabel('From (contact)').fill('+15550000002')
+  await sms.getByLabel('To (flow\'s number)').fill('+15559990000')
+  await sms.getByLabel('Body').fill('hi there')
+  await sms.getByRole('button', { name: 'Send SMS' }).click()
+  await page.waitForURL(/\/executions\/FN[0-9a-f]{32}$/)
+  const bySms = sidOf(page.url())
+  assert.notEqual(bySms, overRest)
+  await page.locator('ol.timeline li.in', { hasText: 'hi there' }).waitFor()
+  await page.locator('ol.timeline li.out', { hasText: 'What is your name?' }).waitFor()
+
+  // End execution.
+  await ready(page)
+  await page.getByRole('button', { name: 'End execution' }).click()
+  await page.getByText('Execution ended.').waitFor()
+  await page.locator('#execution .status', { hasText: 'ended' }).first().waitFor()
+  assert.equal((await (await fetch(`${base}/v2/Flows/${ask}/Executions/${bySms}`, { headers: { authorization: BASIC } })).json() as { status: string }).status, 'ended')
+
+  // Hang up a call.
+  const ivr = await api(base, '/v2/Flows', { FriendlyName: 'IVR', Status: 'published', Definition: readFileSync(join(import.meta.dirname, '..', 'fixtures', 'ivr.json'), 'utf8') })
+  await page.goto(`${base}${UI}/flows/${ACCOUNT}/${ivr.sid as string}`)
+  await ready(page)
+  const byCall = page.getByRole('form', { name: 'Start by call' })
+  await byCall.getByLabel('From (caller)').fill('+15550000003')
+  await byCall.getByLabel('To (flow\'s number)').fill('+15553334444')
+  await byCall.getByRole('button', { name: 'Call the flow' }).click()
+  await page.waitForURL(/\/executions\/FN[0-9a-f]{32}$/)
+  const onCall = sidOf(page.url())
+  await page.locator('ol.timeline li.call', { hasText: 'Press 1 or say sales for sales' }).waitFor()
+  await ready(page)
+  await page.getByRole('button', { name: 'Hang up' }).click()
+  await page.getByText('Call hung up.').waitFor()
+  await page.locator('#execution td', { hasText: 'completed' }).waitFor()
+  await ready(page)
+  assert.equal(await page.getByRole('button', { name: 'Hang up' }).count(), 0, 'no live call any more')
+  assert.deepEqual(((await control(`calls?execution=${onCall}`)).calls as Array<{ status: string }>).map(c => c.status), ['completed'])
+
+  // Retry pending now: the sink refused every event (503); the clock stands still, so they wait until asked.
+  await page.goto(`${base}${UI}/events`)
+  const failed = async () => await page.evaluate('[...document.querySelectorAll("#events tbody tr")].map(r => [...r.cells].map(c => c.textContent.trim()))') as string[][]
+  for (let i = 0; i < 100; i++) {
+    const rows = await failed()
+    if (rows.length > 0 && rows.every(r => r[3] === 'pending' && Number(r[4]) >= 1 && (r[5] ?? '').includes('503'))) break
+    await page.waitForTimeout(100)
+    await page.reload()
+  }
+  const rows = await failed()
+  assert.ok(rows.length > 0 && rows.every(r => r[3] === 'pending' && Number(r[4]) >= 1), JSON.stringify(rows))
+  await ready(page)
+  up = true
+  await page.getByRole('button', { name: 'Retry pending now' }).click()
+  await page.getByText('Pending events retried.').waitFor()
+  await page.getByText(`${rows.length} events, 0 pending`).waitFor() // the retry's deliveries are committed with changes the page follows
+  assert.ok((await failed()).every(r => r[3] === 'delivered'))
+  assert.equal(await page.getByRole('button', { name: 'Retry pending now' }).count(), 0)
+
+  // The clock: +1 min, +1 day and a number of minutes, each by exactly that much (it is frozen).
+  const clockNow = async () => (await control('clock')).now as string
+  for (const [button, done, ms] of [['+1 min: advance clock 1 minute', 'Clock advanced 1 minute.', 60_000], ['+1 day: advance clock 1 day', 'Clock advanced 1 day.', 86_400_000]] as const) {
+    const before = Date.parse(await clockNow())
+    await page.getByRole('button', { name: button }).click()
+    await page.getByText(done).waitFor()
+    assert.equal(Date.parse(await clockNow()) - before, ms, button)
+    await page.locator(`#clock time[datetime="${new Date(before + ms).toISOString()}"]`).waitFor()
+    await page.evaluate('document.getElementById("notice").textContent = ""')
+  }
+  const before = Date.parse(await clockNow())
+  await page.getByRole('spinbutton', { name: 'Minutes to advance' }).fill('2.5')
+  await page.getByRole('button', { name: 'Advance clock', exact: true }).click()
+  await page.getByText('Clock advanced.').waitFor()
+  assert.equal(Date.parse(await clockNow()) - before, 150_000)
+  await page.locator(`#clock time[datetime="${new Date(before + 150_000).toISOString()}"]`).waitFor()
+
+  // Paging: 51 more executions make two pages.
+  const quick = await flowNamed(base, 'Ends at once')
+  for (let i = 0; i < 51; i++) await api(base, `/v2/Flows/${quick}/Executions`, { To: `+1555100${String(i).padStart(4, '0')}`, From: '+15559990000' })
+  const listed = async () => await page.evaluate('[...document.querySelectorAll("tr[data-execution]")].map(r => r.getAttribute("data-execution"))') as string[]
+  await page.goto(`${base}${UI}/`)
+  await ready(page)
+  const newest = await listed()
+  assert.equal(newest.length, 50)
+  await page.getByRole('link', { name: 'Older executions' }).click()
+  await page.getByRole('link', { name: 'Newest' }).waitFor()
+  const older = await listed()
+  assert.equal(older.length, 54 - 50, 'the rest: REST, SMS, call and the first quick one')
+  assert.deepEqual(new Set([...newest, ...older]).size, 54, 'no execution on both pages')
+  assert.ok(older.includes(overRest) && older.includes(bySms) && older.includes(onCall))
+  assert.equal(await page.getByRole('link', { name: 'Older executions' }).count(), 0)
+  await page.getByRole('link', { name: 'Newest' }).click()
+  await page.getByRole('link', { name: 'Older executions' }).waitFor()
+  assert.deepEqual(await listed(), newest)
+
+  // The filter form: flow, status and contact. Of ask's executions, the two first have ended (one ended from the
+  // page, one timed out when the clock moved a day), a new one is active.
+  const active = (await api(base, `/v2/Flows/${ask}/Executions`, { To: '+15550000009', From: '+15559990000' })).sid as string
+  await page.locator(`tr[data-execution="${active}"]`).waitFor()
+  await ready(page)
+  const filter = page.getByRole('form', { name: 'Filter executions' })
+  await filter.getByLabel('Flow').selectOption(ask)
+  await filter.getByLabel('Status').selectOption('ended')
+  await filter.getByRole('button', { name: 'Filter' }).click()
+  await page.waitForURL(/status=ended/)
+  assert.deepEqual(new URL(page.url()).searchParams.get('flow'), ask)
+  assert.deepEqual(await listed(), [bySms, overRest], 'the ask flow\'s ended executions')
+  await ready(page)
+  await filter.getByLabel('Status').selectOption('active')
+  await filter.getByRole('button', { name: 'Filter' }).click()
+  await page.waitForURL(/status=active/)
+  assert.deepEqual(await listed(), [active])
+  await ready(page)
+  await filter.getByLabel('Status').selectOption('')
+  await filter.getByLabel('Contact').fill('+15550000001')
+  await filter.getByRole('button', { name: 'Filter' }).click()
+  await page.waitForURL(/contact=%2B15550000001/)
+  assert.deepEqual(await listed(), [overRest])
+  assert.equal(await filter.getByLabel('Flow').inputValue(), ask, 'the form shows the filters applied')
+
+  // Reset asks first: dismissed, nothing is deleted; accepted, everything is, and the flows folder comes back.
+  await ready(page)
+  const dialogs: string[] = []
+  page.once('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}) })
+  await page.getByRole('button', { name: 'Reset', exact: true }).click()
+  assert.equal(dialogs.length, 1)
+  assert.equal(((await (await fetch(`${base}/v2/Flows/${ask}/Executions`, { headers: { authorization: BASIC } })).json()) as { executions: unknown[] }).executions.length, 3, 'dismissed: nothing deleted')
+  page.once('dialog', (d) => { dialogs.push(d.message()); d.accept().catch(() => {}) })
+  await page.getByRole('button', { name: 'Reset', exact: true }).click()
+  await page.getByText('Reset: all data deleted.').waitFor()
+  await page.getByText('No executions match these filters.').waitFor()
+  assert.match(dialogs[1] as string, /Delete every flow, execution and message\?/)
+  assert.deepEqual((await control('snapshot')).tables.executions, [])
+  assert.deepEqual(await flowNames(), folder, 'the flows folder\'s flows, and no other (the IVR is gone)')
+  clean(opened)
 })
 
 test('without Chromium the browser tests skip with a clear message, and with CI set they fail with it', { skip: process.env.INSPECTOR_CHILD !== undefined }, () => {
@@ -418,9 +689,9 @@ test('without Chromium the browser tests skip with a clear message, and with CI 
   const local = run({})
   assert.equal(local.status, 0, local.output)
   assert.ok(local.output.includes(`# ${message}: browser tests skipped`), local.output)
-  assert.match(local.output, /ℹ skipped 7\b/, local.output)
+  assert.match(local.output, /ℹ skipped 10\b/, local.output)
   const ci = run({ CI: 'true' })
   assert.equal(ci.status, 1, ci.output)
   assert.ok(ci.output.includes(`${message}: CI is set, so the browser tests fail instead of skipping`), ci.output)
-  assert.match(ci.output, /ℹ fail 6\b/, ci.output)
+  assert.match(ci.output, /ℹ fail 9\b/, ci.output)
 })
