@@ -171,7 +171,15 @@ export async function uiRoutes (app: FastifyInstance, opts: UiRoutesOptions): Pr
   app.get('/assets/ui.css', async (_request, reply) => await reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(STYLESHEET))
 
   // ---- Live: what changed, as Server-Sent Events ------------------------------------------------------------------
+  // Open streams end when the server closes: a stream never finishes by itself, so SIGTERM would wait for it forever.
+  const streams = new Set<{ close: () => void }>()
+  app.addHook('preClose', (done) => {
+    for (const stream of streams) stream.close()
+    done()
+  })
   app.get('/stream', { sse: 'only' }, async (_request, reply) => {
+    streams.add(reply.sse)
+    reply.sse.onClose(() => { streams.delete(reply.sse) })
     reply.sse.keepAlive()
     // A page that reconnects after missing changes, or to an emulator started since, reloads everything.
     const last = reply.sse.lastEventId

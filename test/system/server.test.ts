@@ -93,6 +93,23 @@ test('SIGINT also shuts down cleanly, and :memory: needs no file', async () => {
   assert.equal(await p.exited, 0)
 })
 
+test('SIGTERM with an inspector page open (its live stream) still finishes at once and exits 0', async () => {
+  const p = start(['--port', '0', '--db', ':memory:'])
+  const url = await p.listeningOn()
+  const stream = await fetch(`${url}/__emulator/ui/stream`, { headers: { accept: 'text/event-stream' } })
+  assert.equal(stream.status, 200)
+  const reader = (stream.body as ReadableStream<Uint8Array>).getReader()
+  assert.match(new TextDecoder().decode((await reader.read()).value), /event: hello/)
+  const sent = Date.now()
+  p.child.kill('SIGTERM')
+  const code = await Promise.race([p.exited, new Promise(resolve => setTimeout(() => resolve('still running after 5 s'), 5_000))])
+  if (code !== 0) p.child.kill('SIGKILL')
+  assert.equal(code, 0)
+  assert.ok(Date.now() - sent < 5_000)
+  // The page's stream ends with the server (the page then reconnects to the next one).
+  for (let chunk = await reader.read().catch(() => ({ done: true })); chunk.done !== true; chunk = await reader.read().catch(() => ({ done: true }))) { /* drain */ }
+})
+
 test('a database written by a newer emulator is refused at startup', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'studio-server-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
