@@ -126,6 +126,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   // The emulator's clock follows real time (or the given clock) until the control API moves it; where it was moved
   // to is kept in the database, so a restart keeps it.
   const clock = createControllableClock(opts.clock, store.loadClockSetting(), setting => store.saveClockSetting(setting))
+  // What changed, for the inspector's open pages.
+  const changes = createChangeFeed()
   const dispatcher = config.eventsUrl === undefined
     ? undefined
     : createEventDispatcher({
@@ -136,10 +138,9 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
       authTokenOf: accountSid => config.accounts.find(a => a.sid === accountSid)?.authToken,
       initialRetryMs: opts.eventRetry?.initialMs,
       maxRetryMs: opts.eventRetry?.maxMs,
-      timeoutMs: opts.eventRetry?.timeoutMs
+      timeoutMs: opts.eventRetry?.timeoutMs,
+      attempted: () => { changes.changed('events') }
     })
-  // What changed, for the inspector's open pages.
-  const changes = createChangeFeed()
   const writer = createExecutionWriter({ store, clock, events: dispatcher === undefined ? undefined : { committed: dispatcher.kick }, onCommit: () => changes.changed('executions', 'events') })
   const flows = createFlowService({ store, clock, mode: config.flowsMode, log: app.log })
   const choices = createWidgetChoices()

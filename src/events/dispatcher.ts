@@ -36,6 +36,8 @@ export interface DispatcherOptions {
   initialRetryMs?: number
   maxRetryMs?: number
   timeoutMs?: number
+  /** Told after each request's outcome is recorded (the inspector's events page follows delivery states). */
+  attempted?: () => void
   /** Events per request, at most. */
   batchSize?: number
   /** Requests in flight at once, at most. */
@@ -188,6 +190,7 @@ export function createEventDispatcher (opts: DispatcherOptions) {
     }
     if (stopped) return // pending events stay for the next start
     store.recordEventAttempts(outcomes(d, answer, clock.now()))
+    opts.attempted?.()
   }
 
   /** Each event's fate after one request, logged. */

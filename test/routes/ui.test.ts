@@ -10,7 +10,7 @@ import { ACCOUNT_A, ACCOUNT_B, assertTwilioError, buildTestApp, call, createExec
 import { flowOf, publish, start, widget } from '../support/engine-helper.js'
 import { askDefinition, exportFixture } from '../support/flows.js'
 import { server } from '../support/http-server.js'
-import { sink, until } from '../support/event-sink.js'
+import { outbox, sink, until } from '../support/event-sink.js'
 import { inspectorLimits } from '../../src/routes/ui.js'
 
 const UI = '/__emulator/ui'
@@ -444,4 +444,28 @@ test('the change stream tells a page that reconnects to reload everything when i
   // An id another start of the emulator gave (its changes numbered from 0 again) or not one of ours: reload.
   const [, n] = now.split('.')
   for (const other of [`000000000000.${n as string}`, `${'f'.repeat(12)}.0`, '1', 'nonsense']) assert.match(await opening(other), /event: reload/, other)
+})
+
+test('a delivery attempt is announced on the change stream, so an open events page follows delivery states live', async (t) => {
+  const s = await sink(t, () => 'hang')
+  const app = await buildTestApp(t, { raw: { eventsUrl: s.url }, eventRetry: { initialMs: 60_000, maxMs: 60_000, timeoutMs: 300 } })
+  const flow = await publish(app, askDefinition(), 'Survey')
+  await start(app, flow, { To: '+15550001111' })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  // After the stream's hello, the next thing it says: the attempt that timed out was recorded.
+  const next = await new Promise<string>((resolve, reject) => {
+    const req = get(`http://127.0.0.1:${port}${UI}/stream`, { headers: { accept: 'text/event-stream' } }, (res) => {
+      let text = ''
+      res.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8')
+        const after = text.split('event: hello')[1]
+        if (after !== undefined && after.includes('event: change')) { req.destroy(); resolve(after) }
+      })
+    })
+    req.on('error', reject)
+    setTimeout(() => { req.destroy(); resolve('nothing within 5 s') }, 5_000)
+  })
+  assert.match(next, /event: change\ndata: \{"topics":\["events"\]\}/)
+  assert.ok((await outbox(app)).events.some((e: any) => /did not answer within 300 ms/.test(e.last_error ?? '')))
 })

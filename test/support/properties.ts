@@ -177,7 +177,9 @@ export interface EmulatorProcess {
 
 /** `node --import tsx src/server.ts …` with the given flags; `url()` waits for the JSON startup line. */
 export function startEmulator (args: string[], env: Record<string, string> = {}): EmulatorProcess {
-  const child = spawn(process.execPath, [builtServer(), '--host', '127.0.0.1', ...args], {
+  // A free port unless the test names one: suites run side by side (npm test's concurrency), so none may take 4010.
+  const port = args.includes('--port') ? [] : ['--port', '0']
+  const child = spawn(process.execPath, [builtServer(), '--host', '127.0.0.1', ...port, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
