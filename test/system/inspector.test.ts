@@ -82,6 +82,16 @@ async function open (b: Browser, t: TestContext, base: string): Promise<Opened> 
   return { page, problems, offsite }
 }
 
+/** A browser page and a new emulator (`--db :memory:` and `args`, killed after the test), the page not yet opened anywhere. */
+async function session (t: TestContext, args: string[] = [], env: Record<string, string> = {}) {
+  const b = await browser(t)
+  const emulator = startEmulator(['--db', ':memory:', ...args], env)
+  t.after(emulator.kill)
+  const base = await emulator.url()
+  const opened = await open(b, t, base)
+  return { emulator, base, opened, page: opened.page }
+}
+
 /** The page is live and no region is reloading (aria-busy), so what a test types is not swapped away under it. */
 async function ready (page: Page): Promise<void> {
   await page.getByText('live', { exact: true }).waitFor()
@@ -142,12 +152,7 @@ async function unnamedControls (page: Page): Promise<string[]> {
 }
 
 test('watch and drive a flow: live list, reply as the contact, the clock past a timeout, the journal', { skip }, async (t) => {
-  const b = await browser(t)
-  const emulator = startEmulator(['--db', ':memory:', '--port', '0', '--flows-dir', FLOWS])
-  t.after(emulator.kill)
-  const base = await emulator.url()
-  const opened = await open(b, t, base)
-  const { page } = opened
+  const { base, opened, page } = await session(t, ['--flows-dir', FLOWS])
 
   await page.goto(base + '/')
   assert.equal(new URL(page.url()).pathname, `${UI}/`, 'GET / redirects to the inspector')
@@ -206,12 +211,7 @@ test('watch and drive a flow: live list, reply as the contact, the clock past a 
 })
 
 test('live from outside the page: REST creates, the contact\'s SMS to the webhook and the journal show up without a reload, also in a tab that was frozen', { skip }, async (t) => {
-  const b = await browser(t)
-  const emulator = startEmulator(['--db', ':memory:', '--port', '0', '--flows-dir', FLOWS])
-  t.after(emulator.kill)
-  const base = await emulator.url()
-  const opened = await open(b, t, base)
-  const { page } = opened
+  const { base, opened, page } = await session(t, ['--flows-dir', FLOWS])
   const ask = await flowNamed(base, 'ask')
   /** A mark in the page's window: gone if the page reloaded. */
   const mark = async () => { await page.evaluate('window.notReloaded = true') }
@@ -269,16 +269,11 @@ test('live from outside the page: REST creates, the contact\'s SMS to the webhoo
 })
 
 test('accessible: every control on every page has a name containing its visible text; the page works from the keyboard', { skip }, async (t) => {
-  const b = await browser(t)
   // An Event Streams sink, so that the events page has events to show.
   const sink = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(204).end()) })
   await new Promise<void>(resolve => sink.listen(0, '127.0.0.1', resolve))
   t.after(() => new Promise<void>(resolve => { sink.close(() => resolve()); sink.closeAllConnections() }))
-  const emulator = startEmulator(['--db', ':memory:', '--port', '0', '--flows-dir', FLOWS], { STUDIO_EVENTS_URL: `http://127.0.0.1:${(sink.address() as { port: number }).port}/events` })
-  t.after(emulator.kill)
-  const base = await emulator.url()
-  const opened = await open(b, t, base)
-  const { page } = opened
+  const { base, opened, page } = await session(t, ['--flows-dir', FLOWS], { STUDIO_EVENTS_URL: `http://127.0.0.1:${(sink.address() as { port: number }).port}/events` })
   const ask = await flowNamed(base, 'ask')
   const waiting = await api(base, `/v2/Flows/${ask}/Executions`, { To: '+15550001111', From: '+15559990000' })
 
@@ -338,12 +333,7 @@ test('accessible: every control on every page has a name containing its visible 
 })
 
 test('play a call from the page: start it, press digits, see what the caller heard', { skip }, async (t) => {
-  const b = await browser(t)
-  const emulator = startEmulator(['--db', ':memory:', '--port', '0'])
-  t.after(emulator.kill)
-  const base = await emulator.url()
-  const opened = await open(b, t, base)
-  const { page } = opened
+  const { base, opened, page } = await session(t)
   const definition = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'ivr.json'), 'utf8')
   const ivr = await api(base, '/v2/Flows', { FriendlyName: 'IVR', Status: 'published', Definition: definition })
   await page.goto(`${base}${UI}/flows/${ACCOUNT}/${ivr.sid as string}`)
@@ -361,12 +351,7 @@ test('play a call from the page: start it, press digits, see what the caller hea
 })
 
 test('with STUDIO_ADMIN_TOKEN the page asks for the token and keeps it for the session', { skip }, async (t) => {
-  const b = await browser(t)
-  const emulator = startEmulator(['--db', ':memory:', '--port', '0'], { STUDIO_ADMIN_TOKEN: 'sesame-0123456789' })
-  t.after(emulator.kill)
-  const base = await emulator.url()
-  const opened = await open(b, t, base)
-  const { page } = opened
+  const { base, opened, page } = await session(t, [], { STUDIO_ADMIN_TOKEN: 'sesame-0123456789' })
   await page.goto(`${base}${UI}/`)
   assert.equal(new URL(page.url()).pathname, `${UI}/login`)
   assert.deepEqual(await unnamedControls(page), [], 'the sign-in page')
@@ -387,11 +372,7 @@ test('with STUDIO_ADMIN_TOKEN the page asks for the token and keeps it for the s
 })
 
 test('a browser app on another origin calls the API with Basic auth (CORS preflight and answer), and can neither read nor change the emulator through its control API or inspector', { skip }, async (t) => {
-  const b = await browser(t)
-  const emulator = startEmulator(['--db', ':memory:', '--port', '0'])
-  t.after(emulator.kill)
-  const base = await emulator.url()
-  const opened = await open(b, t, base)
+  const { base, opened } = await session(t)
   // The page is served as localhost; the API is called as 127.0.0.1: another origin, so the browser preflights.
   await opened.page.goto(base.replace('127.0.0.1', 'localhost') + `${UI}/`)
   const answer = await opened.page.evaluate(async ({ url, auth }) => {
@@ -424,12 +405,7 @@ test('a browser app on another origin calls the API with Basic auth (CORS prefli
 })
 
 test('a page reconnecting to a restarted emulator shows the new process\'s data, without a reload', { skip }, async (t) => {
-  const b = await browser(t)
-  const first = startEmulator(['--db', ':memory:', '--port', '0', '--flows-dir', FLOWS])
-  t.after(first.kill)
-  const base = await first.url()
-  const opened = await open(b, t, base)
-  const { page } = opened
+  const { base, opened, page, emulator: first } = await session(t, ['--flows-dir', FLOWS])
   const ask = await flowNamed(base, 'ask')
   const created = await api(base, `/v2/Flows/${ask}/Executions`, { To: '+15550001111', From: '+15559990000' })
   await page.goto(`${base}${UI}/`)
@@ -449,7 +425,6 @@ test('a page reconnecting to a restarted emulator shows the new process\'s data,
   assert.equal(await page.locator('tr[data-execution]').count(), 0, 'the old process\'s executions are gone from the page')
   assert.ok(await page.evaluate('window.notReloaded === true'), 'no reload')
   await ready(page)
-  // While the emulator was down the change stream broke and its reconnections were refused; nothing else failed.
   await page.waitForFunction('document.getElementById("errors").textContent === ""') // it answers again
   // While the emulator was down its change stream broke, and what the page asked for then (reconnections, the clock
   // button, maybe a region's reload) was refused; nothing else failed.
@@ -457,12 +432,7 @@ test('a page reconnecting to a restarted emulator shows the new process\'s data,
 })
 
 test('keyboard focus stays on its control when a live region reloads, and goes to the notice when an action removed it', { skip }, async (t) => {
-  const b = await browser(t)
-  const emulator = startEmulator(['--db', ':memory:', '--port', '0', '--flows-dir', FLOWS])
-  t.after(emulator.kill)
-  const base = await emulator.url()
-  const opened = await open(b, t, base)
-  const { page } = opened
+  const { base, opened, page } = await session(t, ['--flows-dir', FLOWS])
   const ask = await flowNamed(base, 'ask')
   const first = await api(base, `/v2/Flows/${ask}/Executions`, { To: '+15550001111', From: '+15559990000' })
   const focused = async (): Promise<string> => await page.evaluate('(() => { const a = document.activeElement; return a === null ? "" : a.tagName + (a.id ? "#" + a.id : "") + " " + (a.getAttribute("href") || a.textContent.trim().slice(0, 60)) })()')
@@ -506,17 +476,12 @@ test('keyboard focus stays on its control when a live region reloads, and goes t
 })
 
 test('every action of the page in a browser: start over REST and by SMS, end, hang up, retry events, the clock, filters, paging, Reset', { skip }, async (t) => {
-  const b = await browser(t)
   // An Event Streams sink that fails until the test lets it answer.
   let up = false
   const sink = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(up ? 204 : 503).end()) })
   await new Promise<void>(resolve => sink.listen(0, '127.0.0.1', resolve))
   t.after(() => new Promise<void>(resolve => { sink.close(() => resolve()); sink.closeAllConnections() }))
-  const emulator = startEmulator(['--db', ':memory:', '--port', '0', '--flows-dir', FLOWS], { STUDIO_EVENTS_URL: `http://127.0.0.1:${(sink.address() as { port: number }).port}/events` })
-  t.after(emulator.kill)
-  const base = await emulator.url()
-  const opened = await open(b, t, base)
-  const { page } = opened
+  const { base, opened, page } = await session(t, ['--flows-dir', FLOWS], { STUDIO_EVENTS_URL: `http://127.0.0.1:${(sink.address() as { port: number }).port}/events` })
   const ask = await flowNamed(base, 'ask')
   const flowNames = async () => ((await (await fetch(`${base}/v2/Flows`, { headers: { authorization: BASIC } })).json()) as { flows: Array<{ friendly_name: string }> }).flows.map(f => f.friendly_name).sort()
   const folder = await flowNames()
