@@ -5,8 +5,9 @@
 // without a reload, also in a tab that was frozen or reconnecting to a restarted emulator; every control has an
 // accessible name, the page works from the keyboard and keeps its focus across live reloads; every action of the page
 // (start, end, hang up, retry events, the clock, filters, paging, Reset) works in the browser. No console errors, no
-// failed requests, no request to any host but the emulator. Without Chromium the tests skip, saying why; with CI set
-// they fail instead (.ci/run installs Chromium, so in CI they always run). Each emulator takes a free port.
+// failed requests, no request to any host but the emulator. Without Chromium the tests skip, saying why; with
+// STUDIO_BROWSER_TESTS=required they fail instead (.ci/run sets it once Chromium is there, so in CI they always run,
+// and a CI machine that cannot install Chromium says so and skips). Each emulator takes a free port.
 // SCREENSHOTS_DIR=docs/screenshots saves the main views.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
@@ -18,13 +19,13 @@ import { test, type TestContext } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { ROOT, startEmulator } from '../support/properties.js'
 
-const CI = !['', '0', 'false'].includes(process.env.CI ?? '')
+const REQUIRED = process.env.STUDIO_BROWSER_TESTS === 'required'
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(p => existsSync(p))
 const missing = CHROMIUM === undefined
   ? 'Chromium not found (install Debian\'s chromium, or set CHROMIUM_PATH)'
   : existsSync(CHROMIUM) ? undefined : `CHROMIUM_PATH=${CHROMIUM} does not exist (install Debian's chromium, or set CHROMIUM_PATH to it)`
-// Skipped on a machine without Chromium; in CI a missing Chromium fails every browser test (browser() throws).
-const skip = missing !== undefined && !CI ? `${missing}: browser tests skipped` : false
+// Skipped on a machine without Chromium; when they are required a missing Chromium fails every one (browser() throws).
+const skip = missing !== undefined && !REQUIRED ? `${missing}: browser tests skipped` : false
 if (skip !== false) console.log(`# ${skip}`)
 
 const ACCOUNT = 'ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
@@ -35,7 +36,7 @@ const SHOTS = process.env.SCREENSHOTS_DIR
 const UI = '/__emulator/ui'
 
 async function browser (t: TestContext): Promise<Browser> {
-  if (missing !== undefined) throw new Error(`${missing}: CI is set, so the browser tests fail instead of skipping`)
+  if (missing !== undefined) throw new Error(`${missing}: STUDIO_BROWSER_TESTS=required, so the browser tests fail instead of skipping`)
   const b = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -647,7 +648,7 @@ test('every action of the page in a browser: start over REST and by SMS, end, ha
   clean(opened)
 })
 
-test('without Chromium the browser tests skip with a clear message, and with CI set they fail with it', { skip: process.env.INSPECTOR_CHILD !== undefined }, () => {
+test('without Chromium the browser tests skip with a clear message, and when required they fail with it', { skip: process.env.INSPECTOR_CHILD !== undefined }, () => {
   const run = (env: Record<string, string>) => {
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', fileURLToPath(import.meta.url)], {
       cwd: ROOT,
@@ -662,8 +663,8 @@ test('without Chromium the browser tests skip with a clear message, and with CI 
   assert.equal(local.status, 0, local.output)
   assert.ok(local.output.includes(`# ${message}: browser tests skipped`), local.output)
   assert.match(local.output, /ℹ skipped 10\b/, local.output)
-  const ci = run({ CI: 'true' })
+  const ci = run({ STUDIO_BROWSER_TESTS: 'required' })
   assert.equal(ci.status, 1, ci.output)
-  assert.ok(ci.output.includes(`${message}: CI is set, so the browser tests fail instead of skipping`), ci.output)
+  assert.ok(ci.output.includes(`${message}: STUDIO_BROWSER_TESTS=required, so the browser tests fail instead of skipping`), ci.output)
   assert.match(ci.output, /ℹ fail 9\b/, ci.output)
 })
